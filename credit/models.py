@@ -1,0 +1,86 @@
+"""Storage of ingested records: batches and append-only source record versions.
+
+Other packages add their tables to the same ``Base`` (matching/models.py for enterprises and
+links, credit/workflow_models.py for objections, repair, queries and audit); ``credit.schema``
+imports them all so that migrations and ``init-db`` see one metadata.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Batch(Base):
+    """One uploaded file, landed whole in one transaction."""
+
+    __tablename__ = "batches"
+    __table_args__ = (UniqueConstraint("department", "record_type", "file_hash"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    department: Mapped[str] = mapped_column(String(32))
+    record_type: Mapped[str] = mapped_column(String(32))
+    filename: Mapped[str] = mapped_column(String(500))
+    file_hash: Mapped[str] = mapped_column(String(64))
+    file_format: Mapped[str] = mapped_column(String(16))
+    encoding: Mapped[str | None] = mapped_column(String(32))
+    uploaded_by: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    rows_read: Mapped[int] = mapped_column(default=0)
+    loaded: Mapped[int] = mapped_column(default=0)
+    new_versions: Mapped[int] = mapped_column(default=0)
+    unchanged: Mapped[int] = mapped_column(default=0)
+    duplicates: Mapped[int] = mapped_column(default=0)
+    rejected: Mapped[int] = mapped_column(default=0)
+
+
+class SourceRecord(Base):
+    """One version of one department record. Rows are only ever inserted.
+
+    ``fields`` holds the normalised values (JSON, English keys), ``raw`` the row as read, ``flags``
+    the warnings raised while normalising (a failed check character, a code in the wrong column).
+    The identity columns are the small view matching sees.
+    """
+
+    __tablename__ = "source_records"
+    __table_args__ = (
+        UniqueConstraint("department", "record_type", "record_id", "version"),
+        Index("ix_source_records_batch", "batch_id"),
+        Index("ix_source_records_uscc", "uscc"),
+        Index("ix_source_records_org_code", "org_code"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    department: Mapped[str] = mapped_column(String(32))
+    record_type: Mapped[str] = mapped_column(String(32))
+    record_id: Mapped[str] = mapped_column(String(100))
+    version: Mapped[int] = mapped_column(Integer)
+    op: Mapped[str] = mapped_column(String(8))  # upsert | revoke
+    content_hash: Mapped[str] = mapped_column(String(32))
+    fields: Mapped[str] = mapped_column(Text)
+    raw: Mapped[str] = mapped_column(Text)
+    flags: Mapped[str | None] = mapped_column(Text)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"))
+    file_hash: Mapped[str] = mapped_column(String(64))
+    row_number: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # identity view
+    name: Mapped[str | None] = mapped_column(String(300))
+    former_names: Mapped[str | None] = mapped_column(Text)  # "；"-joined
+    uscc: Mapped[str | None] = mapped_column(String(32))
+    reg_no: Mapped[str | None] = mapped_column(String(32))
+    org_code: Mapped[str | None] = mapped_column(String(32))
+    taxpayer_id: Mapped[str | None] = mapped_column(String(32))
+    loan_card_no: Mapped[str | None] = mapped_column(String(32))
+    legal_rep: Mapped[str | None] = mapped_column(String(100))
+    address: Mapped[str | None] = mapped_column(String(500))
