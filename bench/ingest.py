@@ -1,0 +1,95 @@
+"""Ingest benchmark: rows/s and peak memory for a large CSV and a large XLSX into SQLite.
+
+    python -m bench.ingest [--csv-rows 1000000] [--xlsx-rows 200000] [--workdir /tmp/lz-bench]
+
+Each ingest runs in a fresh child process (``python -m credit ingest``) so that its peak resident
+memory (ru_maxrss of the child) is the ingest's own, not the generator's. Prints one line per run
+and a Markdown table row to paste into docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+from bench import datagen
+
+log = logging.getLogger(__name__)
+
+CHILD = """
+import json, resource, sys, time
+from credit.db import make_engine
+from credit.schema import create_all
+from ingest.loader import ingest_file
+engine = make_engine(sys.argv[1]); create_all(engine)
+t0 = time.perf_counter()
+r = ingest_file(engine, sys.argv[2], sys.argv[3], sys.argv[4])
+dt = time.perf_counter() - t0
+print(json.dumps({"rows": r.rows_read, "loaded": r.loaded, "rejected": r.rejected, "seconds": dt,
+                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def run_child(db: Path, path: Path, department: str, record_type: str) -> dict:
+    """Ingest one file in a fresh interpreter and return its figures."""
+    if db.exists():
+        db.unlink()
+    out = subprocess.run([sys.executable, "-c", CHILD, f"sqlite:///{db}", str(path), department, record_type],
+                         check=True, capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def report(label: str, figures: dict, size_mb: float) -> str:
+    rate = figures["rows"] / figures["seconds"]
+    line = (f"{label}: {figures['rows']:,} rows ({size_mb:.0f} MB) in {figures['seconds']:.1f} s = "
+            f"{rate:,.0f} rows/s, peak {figures['peak_mb']:.0f} MB, loaded {figures['loaded']:,}, "
+            f"rejected {figures['rejected']:,}")
+    print(line, flush=True)
+    return (f"| {date.today()} | {label} | {figures['rows']:,} | {figures['seconds']:.1f} | {rate:,.0f} | "
+            f"{figures['peak_mb']:.0f} |")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--csv-rows", type=int, default=1_000_000)
+    parser.add_argument("--xlsx-rows", type=int, default=200_000)
+    parser.add_argument("--department", default="commerce")
+    parser.add_argument("--type", dest="record_type", default="penalty")
+    parser.add_argument("--workdir", default="/tmp/lz-bench")
+    args = parser.parse_args(argv)
+    work = Path(args.workdir)
+    work.mkdir(parents=True, exist_ok=True)
+    print(f"machine: {platform.node()} · {os.cpu_count()} cores · Python {platform.python_version()} · "
+          f"{platform.platform()}", flush=True)
+    rows = []
+    if args.csv_rows:
+        csv_path = work / f"bench_{args.csv_rows}.csv"
+        t0 = time.perf_counter()
+        datagen.write_csv_rows(csv_path, args.department, args.record_type, args.csv_rows, seed=7)
+        print(f"generated {csv_path} in {time.perf_counter() - t0:.0f} s", flush=True)
+        figures = run_child(work / "bench.db", csv_path, args.department, args.record_type)
+        rows.append(report(f"CSV {args.department}/{args.record_type}", figures, csv_path.stat().st_size / 1e6))
+    if args.xlsx_rows:
+        xlsx_path = work / f"bench_{args.xlsx_rows}.xlsx"
+        t0 = time.perf_counter()
+        datagen.write_xlsx_rows(xlsx_path, args.department, args.record_type, args.xlsx_rows, seed=7)
+        print(f"generated {xlsx_path} in {time.perf_counter() - t0:.0f} s", flush=True)
+        figures = run_child(work / "bench.db", xlsx_path, args.department, args.record_type)
+        rows.append(report(f"XLSX {args.department}/{args.record_type}", figures, xlsx_path.stat().st_size / 1e6))
+    print("\n| date | run | rows | seconds | rows/s | peak MB |\n| --- | --- | --- | --- | --- | --- |")
+    print("\n".join(rows))
+    print(f"(this process peak: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,227 @@
+"""The disclosure gate: what a viewer may see of which records on a given date.
+
+Every page, export, list and rating goes through ``disclose`` (``decide`` is its pure core, one
+record at a time). Rules, in order:
+
+1. a record dated after the view date did not exist yet and is shown to nobody;
+2. openness comes from the catalog (``RecordType.openness_of``, so a tax grade A/D is 公开);
+3. the public sees 公开 records inside their publicity window (credit/policy.py);
+4. an authorised querier sees, for the one granted enterprise until the grant ends, 授权查询
+   records and public ones; for anything else it is the public;
+5. the enterprise sees its own records of the openness levels policy allows, whatever their
+   window (marked 停止公示 when no longer public); for others it is the public;
+6. a government user sees every shared record;
+7. personal columns are masked, except for government users where policy allows;
+8. an open objection marks the record 异议处理中; approved repair ends publication early.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from credit.catalog import OPENNESS_PUBLIC, Column, RecordType, load_catalog
+from credit.identifiers import mask_id_number, mask_phone
+from credit.policy import Publicity, load_policy, publicity_of, record_date
+from credit.workflow_models import Objection, RepairApplication
+
+log = logging.getLogger(__name__)
+
+PUBLIC = "public"
+AUTHORISED = "authorised"
+ENTERPRISE = "enterprise"
+GOVERNMENT = "government"
+VIEWER_KINDS = (PUBLIC, AUTHORISED, ENTERPRISE, GOVERNMENT)
+
+MARK_OBJECTION = "异议处理中"
+MARK_ENDED = "停止公示"
+MARK_REPAIRED = "已信用修复"
+HIDDEN_KEYS = frozenset({"op"})
+
+RecordKey = tuple[str, str, str]
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is looking. ``enterprise_id`` scopes the enterprise itself and an authorised querier."""
+
+    kind: str
+    user: str = ""
+    enterprise_id: int | None = None
+    grant_id: int | None = None
+    valid_until: date | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in VIEWER_KINDS:
+            raise ValueError(f"unknown viewer kind {self.kind}")
+        if self.kind in (AUTHORISED, ENTERPRISE) and self.enterprise_id is None:
+            raise ValueError(f"a {self.kind} viewer needs an enterprise id")
+
+    @classmethod
+    def public(cls) -> Viewer:
+        return cls(PUBLIC)
+
+    @classmethod
+    def government(cls, user: str = "") -> Viewer:
+        return cls(GOVERNMENT, user)
+
+    @classmethod
+    def enterprise(cls, enterprise_id: int, user: str = "") -> Viewer:
+        return cls(ENTERPRISE, user, enterprise_id)
+
+
+@dataclass(frozen=True)
+class Record:
+    """The current version of one linked department record (the gate's input)."""
+
+    department: str
+    record_type: str
+    record_id: str
+    enterprise_id: int
+    version: int
+    fields: dict[str, Any]
+    batch_id: int | None = None
+    file_hash: str | None = None
+    row_number: int | None = None
+
+    @property
+    def key(self) -> RecordKey:
+        return (self.department, self.record_type, self.record_id)
+
+
+@dataclass(frozen=True)
+class Marks:
+    """Workflow state on the view date: records under open objection, repairs in effect."""
+
+    objections: frozenset[RecordKey] = frozenset()
+    repairs: dict[RecordKey, date] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Disclosed:
+    """What one viewer sees of one record."""
+
+    department: str
+    department_zh: str
+    record_type: str
+    record_type_zh: str
+    record_id: str
+    enterprise_id: int
+    openness: str
+    record_date: date | None
+    publicity: Publicity
+    public: bool
+    marks: tuple[str, ...]
+    fields: dict[str, Any]
+    provenance: dict[str, Any]
+
+    @property
+    def key(self) -> RecordKey:
+        return (self.department, self.record_type, self.record_id)
+
+
+def _effective_kind(viewer: Viewer, record: Record, at: date) -> str:
+    if viewer.kind in (AUTHORISED, ENTERPRISE) and viewer.enterprise_id != record.enterprise_id:
+        return PUBLIC
+    if viewer.kind == AUTHORISED and viewer.valid_until is not None and at > viewer.valid_until:
+        return PUBLIC
+    return viewer.kind
+
+
+def _may_see(kind: str, rt: RecordType, openness: str, public_now: bool) -> bool:
+    viewers = load_policy()["viewers"]
+    if kind == ENTERPRISE and f"{rt.department}/{rt.name}" in viewers["enterprise_own_types"]:
+        return True
+    if openness not in viewers[kind]:
+        return False
+    if kind in (GOVERNMENT, ENTERPRISE):
+        return True
+    return openness != OPENNESS_PUBLIC or public_now
+
+
+def _mask(col: Column, value: Any) -> Any:
+    if value in (None, ""):
+        return value
+    how = load_policy()["masking"]["by_type"].get(col.type, load_policy()["masking"]["default"])
+    if how == "id_number":
+        return mask_id_number(str(value))
+    if how == "phone":
+        return mask_phone(str(value))
+    return "*" * len(str(value))
+
+
+def _visible_fields(rt: RecordType, fields: dict[str, Any], kind: str) -> dict[str, Any]:
+    unmasked = set(load_policy()["masking"]["government_unmasked"]) if kind == GOVERNMENT else set()
+    out: dict[str, Any] = {}
+    for col in rt.columns:
+        if col.key in HIDDEN_KEYS:
+            continue
+        value = fields.get(col.key)
+        if col.personal and f"{rt.department}/{rt.name}.{col.key}" not in unmasked:
+            value = _mask(col, value)
+        out[col.key] = value
+    return out
+
+
+def _marks(record: Record, marks: Marks, publicity: Publicity, at: date, kind: str) -> tuple[str, ...]:
+    out = []
+    if record.key in marks.objections:
+        out.append(MARK_OBJECTION)
+    if kind != PUBLIC and record.key in marks.repairs:
+        out.append(MARK_REPAIRED)
+    if kind != PUBLIC and publicity.published and not publicity.is_public(at):
+        out.append(MARK_ENDED)
+    return tuple(out)
+
+
+def decide(record: Record, viewer: Viewer, at: date, marks: Marks | None = None) -> Disclosed | None:
+    """What ``viewer`` sees of ``record`` on ``at``, or None when it may see nothing."""
+    marks = marks or Marks()
+    rt = load_catalog().get(record.department, record.record_type)
+    dated = record_date(rt, record.fields)
+    if dated is not None and dated > at:
+        return None
+    publicity = publicity_of(rt, record.fields)
+    if record.key in marks.repairs and marks.repairs[record.key] <= at:
+        publicity = publicity.ended_by_repair(marks.repairs[record.key])
+    openness = rt.openness_of(record.fields)
+    kind = _effective_kind(viewer, record, at)
+    public_now = publicity.is_public(at)
+    if not _may_see(kind, rt, openness, public_now):
+        return None
+    return Disclosed(
+        record.department, rt.department_zh, record.record_type, rt.zh, record.record_id,
+        record.enterprise_id, openness, dated, publicity, public_now and openness == OPENNESS_PUBLIC,
+        _marks(record, marks, publicity, at, kind), _visible_fields(rt, record.fields, kind),
+        {"batch_id": record.batch_id, "file_hash": record.file_hash,
+         "row_number": record.row_number, "version": record.version},
+    )
+
+
+def load_marks(session: Session, at: date) -> Marks:
+    """Open objections and repairs in effect on ``at``, by record."""
+    open_keys = set()
+    for o in session.scalars(select(Objection).where(Objection.filed_on <= at)):
+        if o.status == "open" or (o.decided_on is not None and o.decided_on > at):
+            open_keys.add((o.department, o.record_type, o.record_id))
+    repairs: dict[RecordKey, date] = {}
+    stmt = select(RepairApplication).where(
+        RepairApplication.status == "approved", RepairApplication.decided_on <= at)
+    for r in session.scalars(stmt):
+        key = (r.department, r.record_type, r.record_id)
+        if r.decided_on is not None and (key not in repairs or r.decided_on < repairs[key]):
+            repairs[key] = r.decided_on
+    return Marks(frozenset(open_keys), repairs)
+
+
+def disclose(session: Session, viewer: Viewer, at: date, records: Iterable[Record]) -> list[Disclosed]:
+    """The records ``viewer`` may see on ``at``, filtered, masked and marked. The only way out."""
+    marks = load_marks(session, at)
+    shown = [d for d in (decide(r, viewer, at, marks) for r in records) if d is not None]
+    log.debug("gate: %s sees %d records on %s", viewer.kind, len(shown), at)
+    return shown

@@ -1,0 +1,208 @@
+"""Objections (异议): an enterprise contests a record; the source department answers in time.
+
+Deadline: the answer is due on the ``objection.deadline_working_days``-th working day after the
+filing day (filing day not counted), on the Chinese calendar (credit/workingdays.py). One
+extension adds ``extension_working_days`` working days to the due date and must be asked for on
+or before it. An objection still open after its due date is overdue. Upheld objections correct or
+revoke the record by appending a new source record version (``append_version``), never by
+changing rows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from credit import audit
+from credit.catalog import load_catalog
+from credit.models import Batch, SourceRecord
+from credit.policy import load_policy
+from credit.workflow_models import Objection
+from credit.workflows import (
+    Actor, InvalidRequest, InvalidTransition, NotFound, require_department,
+    require_enterprise, require_text,
+)
+from credit.workingdays import add_working_days
+from matching.models import RecordLink
+
+log = logging.getLogger(__name__)
+
+OPEN, UPHELD, REJECTED = "open", "upheld", "rejected"
+IDENTITY_COLUMNS = ("name", "former_names", "uscc", "reg_no", "org_code", "taxpayer_id",
+                    "loan_card_no", "legal_rep", "address")
+
+
+def current_version(session: Session, department: str, record_type: str, record_id: str) -> SourceRecord:
+    """The newest version of a record; NotFound when the record does not exist."""
+    stmt = (select(SourceRecord).where(
+        SourceRecord.department == department, SourceRecord.record_type == record_type,
+        SourceRecord.record_id == record_id).order_by(SourceRecord.version.desc()).limit(1))
+    src = session.scalars(stmt).first()
+    if src is None:
+        raise NotFound(f"record {department}/{record_type}/{record_id} does not exist")
+    return src
+
+
+def linked_enterprise(session: Session, department: str, record_type: str, record_id: str) -> int:
+    """The enterprise a record is linked to; NotFound when it is not linked."""
+    eid = session.scalar(select(RecordLink.enterprise_id).where(
+        RecordLink.department == department, RecordLink.record_type == record_type,
+        RecordLink.record_id == record_id))
+    if eid is None:
+        raise NotFound(f"record {department}/{record_type}/{record_id} is not linked")
+    return int(eid)
+
+
+def append_version(
+    session: Session, previous: SourceRecord, *, op: str, fields: dict[str, Any],
+    by: str, note: str,
+) -> SourceRecord:
+    """Append a corrected (op='upsert') or revoking (op='revoke') version with its own batch row."""
+    text = json.dumps(fields, ensure_ascii=False, sort_keys=True)
+    digest = hashlib.sha256(f"{previous.id}|{op}|{note}|{text}".encode("utf-8")).hexdigest()
+    batch = Batch(department=previous.department, record_type=previous.record_type,
+                  filename=note, file_hash=digest, file_format="correction", uploaded_by=by,
+                  rows_read=1, loaded=1, new_versions=1)
+    session.add(batch)
+    session.flush()
+    version = session.scalar(select(func.max(SourceRecord.version)).where(
+        SourceRecord.department == previous.department,
+        SourceRecord.record_type == previous.record_type,
+        SourceRecord.record_id == previous.record_id)) or 0
+    src = SourceRecord(
+        department=previous.department, record_type=previous.record_type,
+        record_id=previous.record_id, version=version + 1, op=op, content_hash=digest[:32],
+        fields=text, raw=json.dumps({"correction": note, "by": by}, ensure_ascii=False),
+        flags=None, batch_id=batch.id, file_hash=digest, row_number=1,
+        **{c: getattr(previous, c) for c in IDENTITY_COLUMNS},
+    )
+    session.add(src)
+    session.flush()
+    log.info("appended %s version %d of %s/%s/%s", op, src.version, src.department,
+             src.record_type, src.record_id)
+    return src
+
+
+def _get(session: Session, objection_id: int) -> Objection:
+    obj = session.get(Objection, objection_id)
+    if obj is None:
+        raise NotFound(f"objection {objection_id} does not exist")
+    return obj
+
+
+def _log(session: Session, actor: Actor, action: str, obj: Objection, reason: str | None,
+         **details: Any) -> None:
+    audit.record(session, actor=str(actor), action=action, subject=f"objection:{obj.id}",
+                 reason=reason, details={"record": f"{obj.department}/{obj.record_type}/{obj.record_id}",
+                                         "status": obj.status, **details})
+
+
+def file_objection(
+    session: Session, actor: Actor, department: str, record_type: str, record_id: str, *,
+    reason: str, on: date, evidence: str | None = None,
+) -> Objection:
+    """The enterprise (or a person for it) objects to a record; the deadline starts counting."""
+    reason = require_text(reason, "the reason of the objection")
+    load_catalog().get(department, record_type)
+    src = current_version(session, department, record_type, record_id)
+    if src.op == "revoke":
+        raise InvalidTransition("the record has been revoked")
+    enterprise_id = linked_enterprise(session, department, record_type, record_id)
+    require_enterprise(actor, enterprise_id)
+    if session.scalar(select(Objection.id).where(
+            Objection.department == department, Objection.record_type == record_type,
+            Objection.record_id == record_id, Objection.status == OPEN)):
+        raise InvalidTransition("an objection to this record is already open")
+    days = load_policy()["objection"]["deadline_working_days"]
+    obj = Objection(department=department, record_type=record_type, record_id=record_id,
+                    enterprise_id=enterprise_id, version=src.version, filed_by=actor.user,
+                    reason=reason, evidence=evidence, filed_on=on,
+                    due_on=add_working_days(on, days), extensions=0, status=OPEN)
+    session.add(obj)
+    session.flush()
+    _log(session, actor, "objection.file", obj, reason, due_on=obj.due_on)
+    return obj
+
+
+def _open_for_department(session: Session, actor: Actor, objection_id: int) -> Objection:
+    obj = _get(session, objection_id)
+    require_department(actor, obj.department)
+    if obj.status != OPEN:
+        raise InvalidTransition(f"objection {obj.id} is already {obj.status}")
+    return obj
+
+
+def extend_objection(session: Session, actor: Actor, objection_id: int, *, reason: str,
+                     on: date) -> Objection:
+    """The source department extends the deadline, once, on or before the due date."""
+    reason = require_text(reason, "the reason of the extension")
+    obj = _open_for_department(session, actor, objection_id)
+    pol = load_policy()["objection"]
+    if obj.extensions >= pol["max_extensions"]:
+        raise InvalidTransition(f"objection {obj.id} has already been extended")
+    if on > obj.due_on:
+        raise InvalidTransition(f"objection {obj.id} was due {obj.due_on}; too late to extend")
+    obj.due_on = add_working_days(obj.due_on, pol["extension_working_days"])
+    obj.extensions += 1
+    obj.extension_reason = reason
+    _log(session, actor, "objection.extend", obj, reason, due_on=obj.due_on)
+    return obj
+
+
+def _decide(obj: Objection, actor: Actor, status: str, reason: str, on: date) -> None:
+    if on < obj.filed_on:
+        raise InvalidRequest("a decision cannot predate the objection")
+    obj.status, obj.decided_on, obj.decided_by, obj.decision_reason = status, on, actor.user, reason
+
+
+def uphold_objection(
+    session: Session, actor: Actor, objection_id: int, *, reason: str, on: date,
+    corrected: dict[str, Any] | None = None,
+) -> Objection:
+    """Uphold: revoke the record, or (with ``corrected`` values) append a corrected version."""
+    reason = require_text(reason, "the reason of the decision")
+    obj = _open_for_department(session, actor, objection_id)
+    src = current_version(session, obj.department, obj.record_type, obj.record_id)
+    fields = json.loads(src.fields)
+    if corrected:
+        rt = load_catalog().get(obj.department, obj.record_type)
+        unknown = set(corrected) - {c.key for c in rt.columns} | ({"record_id"} & set(corrected))
+        if unknown:
+            raise InvalidRequest(f"cannot correct {sorted(unknown)}")
+        fields.update(corrected)
+    op = "upsert" if corrected else "revoke"
+    new = append_version(session, src, op=op, fields=fields, by=actor.user,
+                         note=f"objection:{obj.id} upheld")
+    _decide(obj, actor, UPHELD, reason, on)
+    obj.correction_source_id = new.id
+    _log(session, actor, "objection.uphold", obj, reason, op=op, version=new.version,
+         corrected=sorted(corrected or {}))
+    return obj
+
+
+def reject_objection(session: Session, actor: Actor, objection_id: int, *, reason: str,
+                     on: date) -> Objection:
+    """Reject: the record stands; the reason is recorded."""
+    reason = require_text(reason, "the reason of the rejection")
+    obj = _open_for_department(session, actor, objection_id)
+    _decide(obj, actor, REJECTED, reason, on)
+    _log(session, actor, "objection.reject", obj, reason)
+    return obj
+
+
+def overdue_objections(session: Session, at: date) -> list[Objection]:
+    """Open objections whose due date is before ``at``, oldest due first (for regulators)."""
+    stmt = select(Objection).where(Objection.status == OPEN, Objection.due_on < at)
+    return list(session.scalars(stmt.order_by(Objection.due_on, Objection.id)))
+
+
+def objections_about(session: Session, enterprise_id: int) -> list[Objection]:
+    """Every objection the enterprise has filed, oldest first."""
+    stmt = select(Objection).where(Objection.enterprise_id == enterprise_id)
+    return list(session.scalars(stmt.order_by(Objection.id)))

@@ -1,0 +1,212 @@
+"""Publicity windows of exchange-formats.md section 5, driven by credit/policy.yaml.
+
+Window boundaries (one convention everywhere):
+
+* a record published from start date ``d`` for ``N`` months is public on ``d`` through
+  ``add_months(d, N) - 1 day`` inclusive (its ``last_day``); on ``add_months(d, N)`` it is no
+  longer public ("停止公示");
+* the minimum period of ``M`` months has passed on ``add_months(d, M)`` (``repair_from``): the
+  first day a credit repair application can be accepted;
+* ``add_months`` keeps the day of the month and clamps it to the month's end
+  (2024-01-31 + 1 month = 2024-02-29; 2024-02-29 + 12 months = 2025-02-28);
+* an abnormal listing is public from 列入日期 through the day before 移出日期;
+* approved credit repair (effective ``r``) makes ``r - 1 day`` the last public day.
+"""
+
+from __future__ import annotations
+
+import calendar
+import logging
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from credit.catalog import RecordType
+
+log = logging.getLogger(__name__)
+
+POLICY_PATH = Path(__file__).with_name("policy.yaml")
+CATEGORY_ORDER = ("none", "minor", "general", "severe")
+ONE_DAY = timedelta(days=1)
+
+
+@lru_cache(maxsize=1)
+def load_policy(path: str | None = None) -> dict[str, Any]:
+    """The policy rules, read once per process."""
+    with open(path or POLICY_PATH, encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` calendar months later, clamped to the month's last day."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return date(year, month + 1, min(day.day, last))
+
+
+def to_date(value: Any) -> date | None:
+    """An ISO date string (or a date) as a date; anything else as None."""
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and value:
+        try:
+            return date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+    return None
+
+
+@dataclass(frozen=True)
+class Publicity:
+    """When a record is public, and from when its publication may end early by repair."""
+
+    rule: str
+    category: str = ""
+    published: bool = True
+    start: date | None = None
+    last_day: date | None = None
+    repair_from: date | None = None
+    note: str = ""
+
+    def is_public(self, at: date) -> bool:
+        """Whether the record is shown to the public on ``at``."""
+        if not self.published:
+            return False
+        if self.start is not None and at < self.start:
+            return False
+        return self.last_day is None or at <= self.last_day
+
+    def ended_by_repair(self, effective: date) -> Publicity:
+        """The same window, ending the day before an approved repair takes effect."""
+        last = effective - ONE_DAY
+        if self.last_day is not None and self.last_day <= last:
+            return self
+        return replace(self, last_day=last, note="信用修复，提前停止公示")
+
+
+@dataclass(frozen=True)
+class PenaltyClass:
+    """The publicity category of one penalty decision and the periods that follow."""
+
+    category: str
+    min_months: int
+    max_months: int
+    reasons: tuple[str, ...]
+    no_early_repair: tuple[str, ...] = ()
+
+
+def _kind_category(kind: str, fine: float | None, pol: dict[str, Any]) -> str:
+    if kind in pol["unpublished_kinds"]:
+        return "none"
+    if kind in pol["severe_kinds"]:
+        return "severe"
+    if kind in pol["minor_kinds"]:
+        return "minor"
+    if kind == pol["fine_kind"] and fine is not None and fine < pol["low_amount_wan"]:
+        return "minor"
+    return "general"
+
+
+def classify_penalty(department: str, record_type: str, fields: dict[str, Any]) -> PenaltyClass:
+    """Classify a penalty: none (only 警告), minor, general or severe; the longest kind wins."""
+    pol = load_policy()["penalty"]
+    kinds = list(fields.get("penalty_kinds") or [])
+    fine = fields.get("fine_amount")
+    if not kinds and fine:
+        kinds = [pol["fine_kind"]]
+    per_kind = {k: _kind_category(k, fine, pol) for k in kinds} or {"": "general"}
+    category = max(per_kind.values(), key=CATEGORY_ORDER.index)
+    reasons = [f"{k or '未注明处罚类别'}: {c}" for k, c in per_kind.items()]
+    if fields.get("serious") is True:
+        category = "severe"
+        reasons.append("是否严重失信 = 是: severe")
+    blocked = tuple(k for k in kinds if k in pol["no_early_repair_kinds"])
+    if category == "none":
+        return PenaltyClass("none", 0, 0, tuple(reasons), blocked)
+    periods = pol["categories"][category]
+    low, high = periods["min_months"], periods["max_months"]
+    type_min = pol.get("type_min_months", {}).get(f"{department}/{record_type}")
+    if type_min and type_min > low:
+        low, high = type_min, max(high, type_min)
+        reasons.append(f"{department}/{record_type}: minimum {type_min} months")
+    return PenaltyClass(category, low, high, tuple(reasons), blocked)
+
+
+def _penalty(rt: RecordType, fields: dict[str, Any]) -> Publicity:
+    klass = classify_penalty(rt.department, rt.name, fields)
+    start = to_date(fields.get("decision_date"))
+    if klass.category == "none":
+        return Publicity("penalty", "none", published=False, note="仅警告，不予公示")
+    if start is None:
+        return Publicity("penalty", klass.category, published=False, note="缺少处罚决定日期")
+    return Publicity(
+        "penalty", klass.category, True, start,
+        add_months(start, klass.max_months) - ONE_DAY, add_months(start, klass.min_months),
+    )
+
+
+def _fixed(rt: RecordType, fields: dict[str, Any]) -> Publicity:
+    pol = load_policy()["fixed_3y"]
+    start = to_date(fields.get(rt.date_field or ""))
+    if start is None:
+        return Publicity("fixed_3y", published=False, note="缺少公布日期")
+    end = add_months(start, pol["max_months"]) - ONE_DAY
+    return Publicity("fixed_3y", "", True, start, end, add_months(start, pol["min_months"]))
+
+
+def _until_removed(rt: RecordType, fields: dict[str, Any]) -> Publicity:
+    start = to_date(fields.get(rt.date_field or ""))
+    removed = to_date(fields.get("removed_date"))
+    return Publicity("until_removed", "", True, start, removed - ONE_DAY if removed else None)
+
+
+def _while_owed(rt: RecordType, fields: dict[str, Any]) -> Publicity:
+    balance = fields.get("balance_yuan")
+    owed = balance > 0 if balance is not None else load_policy()["while_owed"]["unknown_balance_owed"]
+    start = to_date(fields.get(rt.date_field or ""))
+    if not owed:
+        return Publicity("while_owed", "", published=False, note="欠税已清")
+    return Publicity("while_owed", "", True, start, None)
+
+
+def tax_rating_release(year: int) -> date:
+    """The day a tax credit rating of ``year`` is released (counted from then on)."""
+    pol = load_policy()["tax_rating"]
+    return date(year + 1, pol["release_month"], pol["release_day"])
+
+
+def record_date(rt: RecordType, fields: dict[str, Any]) -> date | None:
+    """The date that dates the record (a rating year means its release date)."""
+    value = fields.get(rt.date_field) if rt.date_field else None
+    if isinstance(value, int) and rt.column(rt.date_field or "").type == "year":
+        return tax_rating_release(value) if 1900 < value < 3000 else None
+    return to_date(value)
+
+
+def _always(rt: RecordType, fields: dict[str, Any]) -> Publicity:
+    return Publicity("always", "", True, record_date(rt, fields), None)
+
+
+def _never(rt: RecordType, fields: dict[str, Any]) -> Publicity:
+    return Publicity("never", "", published=False, note="不向社会公开")
+
+
+_RULES = {
+    "penalty": _penalty, "fixed_3y": _fixed, "until_removed": _until_removed,
+    "while_owed": _while_owed, "always": _always, "never": _never,
+}
+
+
+def publicity_of(rt: RecordType, fields: dict[str, Any]) -> Publicity:
+    """The publicity window of one record under its type's rule."""
+    try:
+        rule = _RULES[rt.publicity]
+    except KeyError:
+        log.error("unknown publicity rule %s for %s; not publishing", rt.publicity, rt.label)
+        return Publicity(rt.publicity, published=False, note="未知公示规则")
+    return rule(rt, fields)

@@ -1,0 +1,234 @@
+"""Row validation derived from the catalog.
+
+``RowValidator`` is compiled once per (department, type): it maps the file's headers to catalog
+keys and turns each raw row into normalised fields, warning flags and the identity view, or into
+a list of rejections naming the column and reason. The same converters back a marshmallow schema
+(``schema_for``) used at the API edge; a full marshmallow ``load`` per row would cap ingest near
+10k rows/s (machine-limits.md), so the bulk path calls the converters directly.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any, Callable
+
+from marshmallow import Schema, ValidationError, fields as mm_fields
+
+from credit import identifiers as ids
+from credit.catalog import Column, RecordType
+from ingest import normalize as nz
+
+log = logging.getLogger(__name__)
+
+Converter = Callable[[Any], Any]
+
+CODE_LENGTHS = {"uscc": 18, "reg_no": 15, "org_code": 9, "loan_card_no": 16, "taxpayer_id": None}
+OP_VALUES = {"新增": "upsert", "修改": "upsert", "撤销": "revoke", None: "upsert"}
+
+
+class HeaderError(ValueError):
+    """The file's header lacks a column every row needs."""
+
+
+def normalize_header(header: str) -> str:
+    """Header text compared loosely: half-width, no spaces, lower case."""
+    return "".join(ids.to_halfwidth(str(header)).split()).lower().lstrip("\ufeff")
+
+
+def _enum(col: Column, value: Any) -> str | None:
+    text = nz.to_text(value)
+    if text is None:
+        return None
+    if text in col.values or col.open:
+        return text
+    upper = text.upper()
+    if upper in col.values:
+        return upper
+    raise ValueError(f"取值不在允许范围 / not one of {'、'.join(col.values)}: {value}")
+
+
+def _enum_list(col: Column, value: Any) -> list[str] | None:
+    items = nz.to_list(value)
+    if items is None:
+        return None
+    unknown = [i for i in items if i not in col.values]
+    if unknown and not col.open:
+        raise ValueError(f"取值不在允许范围 / not one of {'、'.join(col.values)}: {'；'.join(unknown)}")
+    return items
+
+
+def converter_for(col: Column) -> Converter:
+    """The normalising function for one catalog column."""
+    t = col.type
+    simple: dict[str, Converter] = {
+        "str": nz.to_text, "text": nz.to_text, "date": nz.to_date, "int": nz.to_int,
+        "year": nz.to_year, "bool_zh": nz.to_bool_zh, "list": nz.to_list,
+        "amount_wan": partial(nz.to_amount, unit="wan"),
+        "amount_yuan": partial(nz.to_amount, unit="yuan"),
+        "id_number": nz.to_code,
+    }
+    if col.identity == "name":
+        return nz.to_name
+    if t in simple:
+        return simple[t]
+    if t in CODE_LENGTHS:
+        return partial(nz.to_code, length=CODE_LENGTHS[t])
+    if t == "enum":
+        return partial(_enum, col)
+    if t == "enum_list":
+        return partial(_enum_list, col)
+    raise ValueError(f"column {col.key}: unknown type {t}")
+
+
+@dataclass
+class RowResult:
+    """A validated row: normalised fields and identity, or the reasons it was rejected."""
+
+    record_id: str | None = None
+    op: str = "upsert"
+    fields: dict[str, Any] = field(default_factory=dict)
+    identity: dict[str, str | None] = field(default_factory=dict)
+    flags: dict[str, str] = field(default_factory=dict)
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (column label, reason)
+
+
+class RowValidator:
+    """Validates rows of one record type whose header has been mapped to catalog keys."""
+
+    def __init__(self, rtype: RecordType, headers: list[str]):
+        self.rtype = rtype
+        lookup = _header_lookup(rtype)
+        self.mapping: dict[str, Column] = {}
+        self.unknown_headers: list[str] = []
+        for header in headers:
+            col = lookup.get(normalize_header(header))
+            if col is None:
+                if not header.startswith("_") and header.strip():
+                    self.unknown_headers.append(header)
+            elif col.key not in {c.key for c in self.mapping.values()}:
+                self.mapping[header] = col
+        present = {c.key for c in self.mapping.values()}
+        missing = [c for c in rtype.columns if c.required and c.key not in present]
+        if missing:
+            names = "、".join(c.label for c in missing)
+            raise HeaderError(f"缺少必需列 / missing required column: {names}")
+        self._plan = [(h, c.key, c.label, converter_for(c)) for h, c in self.mapping.items()]
+        self._required = [(c.key, c.label) for c in rtype.columns if c.required and c.key != "record_id"]
+        self._absent = [c.key for c in rtype.columns if c.key not in present]
+        self._identity = rtype.identity_columns
+
+    def validate(self, values: dict[str, Any]) -> RowResult:
+        """Normalise one raw row; errors name the column, flags carry warnings."""
+        result = RowResult()
+        out = result.fields
+        if "__invalid__" in values:
+            result.errors.append(("(row)", f"无法解析的记录 / unreadable record: {values['__invalid__']}"))
+            return result
+        for header, key, label, convert in self._plan:
+            try:
+                out[key] = convert(values.get(header))
+            except ValueError as exc:
+                out[key] = None
+                result.errors.append((label, str(exc)))
+        for key in self._absent:
+            out[key] = None
+        extras = [k for k in values if k.startswith("_extra_") and not nz.is_empty(values[k])]
+        if extras:
+            result.errors.append(("(row)", f"单元格多于表头 / more cells than header columns: {len(extras)}"))
+        result.record_id = out.pop("record_id")
+        result.op = OP_VALUES.get(out.pop("op"), "upsert")
+        if result.record_id is None:
+            result.errors.append((self.rtype.column("record_id").label, "必填项为空 / required value is empty"))
+        if result.op != "revoke":
+            for key, label in self._required:
+                if out.get(key) is None and not any(label == e[0] for e in result.errors):
+                    result.errors.append((label, "必填项为空 / required value is empty"))
+        if not result.errors:
+            result.identity, result.flags = identity_view(out, self._identity)
+        return result
+
+
+def _header_lookup(rtype: RecordType) -> dict[str, Column]:
+    lookup: dict[str, Column] = {}
+    for col in rtype.columns:
+        for name in (col.zh, col.key, *col.aliases):
+            lookup.setdefault(normalize_header(name), col)
+    return lookup
+
+
+_CODE_ROLES = ("uscc", "reg_no", "org_code", "taxpayer_id")
+_KIND_ROLE = {"uscc": "uscc", "reg_no": "reg_no", "org_code": "org_code",
+              "taxpayer15": "taxpayer_id", "taxpayer20": "taxpayer_id", "loan_card_no": "loan_card_no"}
+_STATUS_ZH = {ids.BAD_CHECK: "校验位不符 / check character does not match",
+              ids.BAD_FORMAT: "格式不符 / malformed", ids.PLACEHOLDER: "占位值 / placeholder"}
+
+
+def identity_view(fields: dict[str, Any], roles: dict[str, str]) -> tuple[dict[str, str | None], dict[str, str]]:
+    """The identity columns of a record, with codes placed by their shape, and warning flags."""
+    identity: dict[str, str | None] = {r: None for r in ("name", "former_names", "uscc", "reg_no", "org_code",
+                                                           "taxpayer_id", "loan_card_no", "legal_rep", "address")}
+    flags: dict[str, str] = {}
+    for role, key in roles.items():
+        value = fields.get(key)
+        if role == "former_names":
+            identity[role] = "；".join(value) if value else None
+        elif role not in _CODE_ROLES:
+            identity[role] = value
+    for role in _CODE_ROLES:
+        key = roles.get(role)
+        if key and fields.get(key):
+            _place_code(role, key, fields[key], identity, flags)
+    if identity["uscc"] and not identity["org_code"]:
+        identity["org_code"] = ids.org_code_of(identity["uscc"])
+    if not identity["org_code"] and identity["taxpayer_id"] and len(identity["taxpayer_id"]) == 15:
+        identity["org_code"] = ids.org_code_of(identity["taxpayer_id"])
+    return identity, flags
+
+
+def _place_code(role: str, key: str, value: str, identity: dict[str, str | None], flags: dict[str, str]) -> None:
+    code = ids.classify(value)
+    if code is None:
+        return
+    if role == "taxpayer_id" and code.kind == "reg_no" and ids.org_code_status(code.value[6:]) == ids.VALID:
+        code = ids.Code(code.value, "taxpayer15", ids.VALID)
+    if code.status == ids.PLACEHOLDER:
+        flags[key] = _STATUS_ZH[ids.PLACEHOLDER]
+        return
+    target = _KIND_ROLE.get(code.kind, role)
+    expected = {"taxpayer_id": ("uscc", "taxpayer_id")}.get(role, (role,))
+    if target not in expected:
+        flags[key] = f"列中是{code.kind}而非{role} / column holds a {code.kind}, not a {role}"
+    elif code.status != ids.VALID:
+        flags[key] = _STATUS_ZH[code.status]
+    if role == "taxpayer_id" and code.kind == "uscc":
+        identity["taxpayer_id"] = identity["taxpayer_id"] or code.value
+    if target not in expected and code.status == ids.BAD_FORMAT:
+        target = role
+    if not identity.get(target):
+        identity[target] = code.value
+
+
+class _Converted(mm_fields.Field):
+    """A marshmallow field that runs one catalog converter."""
+
+    def __init__(self, convert: Converter, **kwargs: Any):
+        super().__init__(**kwargs)
+        self._convert = convert
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        try:
+            return self._convert(value)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
+
+
+def schema_for(rtype: RecordType) -> Schema:
+    """A marshmallow schema of one record type (English keys; Chinese headers as data_key aliases)."""
+    attrs: dict[str, Any] = {
+        c.key: _Converted(converter_for(c), required=c.required, allow_none=not c.required)
+        for c in rtype.columns
+    }
+    cls = Schema.from_dict(attrs, name=f"{rtype.department}_{rtype.name}_schema")
+    return cls()

@@ -1,0 +1,63 @@
+"""Shared fixtures: a fresh database per test, on SQLite and (when configured) PostgreSQL.
+
+PostgreSQL tests read their server URL from ``CREDIT_TEST_POSTGRES_URL`` (``.ci/run`` sets it to
+the local server) and are skipped with that reason when it is absent. Each PostgreSQL test gets its
+own schema, dropped afterwards, so runs never see each other's rows.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from typing import Iterator
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+
+from credit.db import make_engine
+from credit.schema import create_all
+
+PG_ENV = "CREDIT_TEST_POSTGRES_URL"
+
+
+def _pg_url() -> str | None:
+    url = os.environ.get(PG_ENV)
+    if url and url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest, tmp_path) -> Iterator[Engine]:  # type: ignore[no-untyped-def]
+    """An engine on an empty, fully created schema."""
+    if request.param == "sqlite":
+        eng = make_engine(f"sqlite:///{tmp_path / 'test.db'}")
+        create_all(eng)
+        yield eng
+        eng.dispose()
+        return
+    url = _pg_url()
+    if not url:
+        pytest.skip(f"PostgreSQL not configured: set {PG_ENV} (e.g. postgresql://postgres@127.0.0.1:5432/test)")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(url)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    eng = create_engine(url, connect_args={"options": f"-csearch_path={schema}"})
+    create_all(eng)
+    try:
+        yield eng
+    finally:
+        eng.dispose()
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path) -> Iterator[Engine]:  # type: ignore[no-untyped-def]
+    """SQLite only, for tests whose subject is not the database."""
+    eng = make_engine(f"sqlite:///{tmp_path / 'test.db'}")
+    create_all(eng)
+    yield eng
+    eng.dispose()

@@ -1,0 +1,114 @@
+"""Black and red lists on given dates, from the public view."""
+
+import csv
+from datetime import date
+
+from credit.lists import black_list, latest_released_year, lists_command, red_list
+from credit.repair import apply_for_repair, approve_repair
+from tests.credit.builders import add_record, ensure_enterprise, penalty, rating, registration
+
+
+def ids(entries):
+    return [e.enterprise_id for e in entries]
+
+
+def test_serious_penalty_in_window(session):
+    registration(session)
+    penalty(session, "P1", "2025-01-10", fine=5.0, serious=True)
+    penalty(session, "P2", "2025-01-10", enterprise_id=2, fine=5.0, serious=False)
+    assert ids(black_list(session, date(2025, 1, 9))) == []
+    (entry,) = black_list(session, date(2025, 1, 10))
+    assert entry.enterprise_id == 1 and entry.name == "长沙某某科技有限公司"
+    assert entry.reasons[0].record_id == "P1"
+    assert (entry.reasons[0].since, entry.reasons[0].until) == (date(2025, 1, 10), date(2028, 1, 9))
+    assert ids(black_list(session, date(2028, 1, 9))) == [1]
+    assert ids(black_list(session, date(2028, 1, 10))) == []
+
+
+def test_major_tax_case_in_window(session):
+    add_record(session, "tax", "major_violation", "M1", taxpayer_name="x", published_date="2024-03-01")
+    assert ids(black_list(session, date(2027, 2, 28))) == [1]
+    assert ids(black_list(session, date(2027, 3, 1))) == []
+
+
+def test_major_tax_case_removed_early_by_repair(session, company, tax_clerk):
+    add_record(session, "tax", "major_violation", "M1", taxpayer_name="x", published_date="2024-03-01")
+    app = apply_for_repair(session, company, "tax", "major_violation", "M1", proof="完税证明",
+                           on=date(2025, 1, 1))
+    approve_repair(session, tax_clerk, app.id, reason="已缴清", on=date(2025, 1, 2))
+    assert ids(black_list(session, date(2025, 1, 1))) == [1]
+    assert ids(black_list(session, date(2025, 1, 2))) == []
+
+
+def test_abnormal_listing_unremoved_three_years(session):
+    add_record(session, "commerce", "abnormal_list", "AB1", name="x", listed_date="2022-05-01")
+    add_record(session, "commerce", "abnormal_list", "AB2", enterprise_id=2, name="y",
+               listed_date="2022-05-01", removed_date="2025-05-01")
+    assert ids(black_list(session, date(2025, 4, 30))) == []
+    assert ids(black_list(session, date(2025, 5, 1))) == [1]
+
+
+def test_d_rating_latest_year(session):
+    rating(session, "T1", 2024, "D")
+    rating(session, "T2", 2024, "B", enterprise_id=2)
+    assert latest_released_year(date(2025, 1, 1)) == 2024
+    assert latest_released_year(date(2024, 12, 31)) == 2023
+    assert ids(black_list(session, date(2024, 12, 31))) == []
+    assert ids(black_list(session, date(2025, 1, 1))) == [1]
+    assert ids(black_list(session, date(2026, 1, 1))) == []     # 2025 is now the latest year
+
+
+def _red_candidate(session, eid=1):
+    for year in (2023, 2024, 2025):
+        rating(session, f"T{eid}-{year}", year, "A", enterprise_id=eid)
+
+
+def test_red_list_three_a_years(session):
+    _red_candidate(session)
+    rating(session, "T2-2023", 2023, "A", enterprise_id=2)
+    rating(session, "T2-2024", 2024, "B", enterprise_id=2)
+    rating(session, "T2-2025", 2025, "A", enterprise_id=2)
+    assert ids(red_list(session, date(2025, 12, 31))) == []      # 2022 not rated
+    (entry,) = red_list(session, date(2026, 1, 1))
+    assert entry.enterprise_id == 1
+    assert [r.text for r in entry.reasons] == ["纳税信用2025年度A级", "纳税信用2024年度A级", "纳税信用2023年度A级"]
+
+
+def test_red_list_excludes_negative_records_in_window(session):
+    _red_candidate(session)
+    penalty(session, "P1", "2025-06-01", fine=5.0)       # public 2025-06-01 .. 2026-05-31
+    assert ids(red_list(session, date(2026, 5, 31))) == []
+    assert ids(red_list(session, date(2026, 6, 1))) == [1]
+    ensure_enterprise(session, 3)
+    _red_candidate(session, 3)
+    add_record(session, "quality", "spot_check", "S1", enterprise_id=3, inspected_name="z",
+               result="不合格", announced_date="2023-01-05")
+    assert 3 not in ids(red_list(session, date(2026, 1, 4)))
+    assert 3 in ids(red_list(session, date(2026, 1, 5)))     # 36 months after the failed check
+
+
+def test_red_list_after_minor_penalty_window_ends(session):
+    _red_candidate(session)
+    penalty(session, "P1", "2025-11-01", kinds=["通报批评"])
+    assert ids(red_list(session, date(2026, 1, 31))) == []
+    assert ids(red_list(session, date(2026, 2, 1))) == [1]
+
+
+def test_lists_command_csv(session, tmp_path):
+    registration(session, name="=HYPERLINK(\"x\")")
+    penalty(session, "P1", "2025-01-10", fine=5.0, serious=True)
+    text = lists_command(session, "black", date(2025, 2, 1))
+    rows = list(csv.reader(text.splitlines()))
+    assert rows[0][:4] == ["list", "date", "enterprise_id", "name"]
+    assert rows[1][3].startswith("'=")
+    out = tmp_path / "black.csv"
+    assert "1 enterprises" in lists_command(session, "black", date(2025, 2, 1), str(out))
+    assert out.read_text(encoding="utf-8-sig").count("\n") == 2
+    assert lists_command(session, "red", date(2025, 2, 1)).count("\n") == 1
+
+
+def test_export_audited(session):
+    from credit import audit
+    lists_command(session, "red", date(2025, 2, 1))
+    (entry,) = audit.entries_about(session, "list:red")
+    assert entry.action == "list.export" and audit.verify(session).ok

@@ -1,0 +1,86 @@
+"""The profile: identity, current versions only, revoked left out, merged ids followed."""
+
+from datetime import date
+
+import pytest
+
+from credit.gate import Viewer
+from credit.profile import build_profile, render_profile
+from credit.queries import profile_command
+from credit.workflows import InvalidRequest, NotFound
+from matching.models import Enterprise
+from tests.credit.builders import add_record, penalty, registration
+
+AT = date(2026, 6, 1)
+
+
+def test_identity_prefers_registration(session):
+    penalty(session, "P1", "2026-01-10", fine=5.0, subject_name="旧名称有限公司", legal_rep="某人")
+    registration(session, former_names=["旧名称有限公司"])
+    p = build_profile(session, 1, Viewer.public(), AT)
+    assert p.identity.name == "长沙某某科技有限公司"
+    assert p.identity.former_names == ("旧名称有限公司",)
+    assert p.identity.status == "存续" and p.identity.legal_rep == "张三"
+    assert p.identity.source == "commerce/registration/REG-1"
+
+
+def test_identity_falls_back_to_most_recent_record(session):
+    penalty(session, "P1", "2025-09-10", fine=5.0, subject_name="甲公司")
+    penalty(session, "P2", "2026-01-10", fine=5.0, subject_name="乙公司")
+    assert build_profile(session, 1, Viewer.public(), AT).identity.name == "乙公司"
+
+
+def test_current_version_only_with_provenance(session):
+    penalty(session, "P1", "2026-01-10", fine=5.0)
+    newest = penalty(session, "P1", "2026-01-10", fine=8.0)
+    records = build_profile(session, 1, Viewer.public(), AT).records
+    assert len(records) == 1
+    assert records[0].fields["fine_amount"] == 8.0
+    assert records[0].provenance == {"batch_id": newest.batch_id, "file_hash": newest.file_hash,
+                                     "row_number": newest.row_number, "version": 2}
+
+
+def test_revoked_records_excluded_for_everyone(session):
+    penalty(session, "P1", "2026-01-10", fine=5.0)
+    penalty(session, "P1", "2026-01-10", fine=5.0, op="revoke")
+    assert build_profile(session, 1, Viewer.government(), AT).records == []
+
+
+def test_merged_enterprise_leads_to_successor(session):
+    registration(session, enterprise_id=2)
+    penalty(session, "P-old", "2026-01-10", fine=5.0, enterprise_id=1)
+    ent1 = session.get(Enterprise, 1)
+    ent1.status, ent1.successor_id = "merged", 2
+    session.flush()
+    p = build_profile(session, 1, Viewer.public(), AT)
+    assert (p.requested_id, p.enterprise_id) == (1, 2)
+    assert {r.record_id for r in p.records} == {"REG-1", "P-old"}
+    assert all(r.enterprise_id == 2 for r in p.records)
+    own = build_profile(session, 1, Viewer.enterprise(1), AT)
+    assert own.enterprise_id == 2 and len(own.records) == 2
+
+
+def test_unknown_enterprise(session):
+    with pytest.raises(NotFound):
+        build_profile(session, 404, Viewer.public(), AT)
+
+
+def test_sections_by_department_and_type(session):
+    registration(session)
+    penalty(session, "P1", "2026-01-10", fine=5.0)
+    add_record(session, "finance", "loan_default", "L1", borrower_name="某某", report_date="2026-01-01")
+    p = build_profile(session, 1, Viewer.government(), AT)
+    assert set(p.sections) == {"commerce", "finance"}
+    assert set(p.sections["commerce"]) == {"registration", "penalty"}
+
+
+def test_profile_command_text(session):
+    registration(session)
+    penalty(session, "P1", "2026-01-10", fine=5.0, legal_rep_id_number="430102198001011234")
+    text = profile_command(session, 1, "public", AT)
+    assert "长沙某某科技有限公司" in text and "430***********1234" in text
+    assert "430102198001011234" not in text
+    assert "P1" in profile_command(session, 1, "enterprise", AT)
+    assert "P1" in render_profile(build_profile(session, 1, Viewer.government(), AT))
+    with pytest.raises(InvalidRequest):
+        profile_command(session, 1, "authorised", AT)

@@ -1,0 +1,143 @@
+"""Batches: append-only versions, re-sends, revokes, duplicates, rejects, all-or-nothing."""
+
+import csv
+import json
+
+import pytest
+from sqlalchemy import func, select
+
+from credit.models import Batch, SourceRecord
+from ingest import loader
+from ingest.loader import IngestError, ingest_file
+from ingest.validate import RowValidator
+
+HEADER = ["记录编号", "操作类型", "行政相对人名称", "统一社会信用代码", "处罚类别", "罚款金额（万元）", "处罚决定日期", "是否严重失信"]
+
+
+def write_csv(path, rows, header=HEADER, encoding="utf-8"):
+    with open(path, "w", encoding=encoding, newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        w.writerows(rows)
+    return path
+
+
+def row(rid, name="长沙市某某科技有限公司", op="", fine="2", day="2024-03-05", kinds="罚款", serious="否"):
+    return [rid, op, name, "", kinds, fine, day, serious]
+
+
+def stored(engine, rid=None):
+    t = SourceRecord.__table__
+    q = select(t).order_by(t.c.record_id, t.c.version)
+    if rid:
+        q = q.where(t.c.record_id == rid)
+    with engine.connect() as conn:
+        return conn.execute(q).mappings().all()
+
+
+def ingest(engine, path, **kw):
+    return ingest_file(engine, path, "commerce", "penalty", **kw)
+
+
+def test_rows_load_with_provenance(engine, tmp_path):
+    path = write_csv(tmp_path / "p.csv", [row("P1"), row("P2", fine="1,234.5")])
+    result = ingest(engine, path)
+    assert (result.rows_read, result.new_records, result.rejected) == (2, 2, 0)
+    recs = stored(engine)
+    assert [r["record_id"] for r in recs] == ["P1", "P2"]
+    p2 = recs[1]
+    assert p2["version"] == 1 and p2["op"] == "upsert" and p2["row_number"] == 3
+    assert p2["batch_id"] == result.batch_id and p2["file_hash"] == loader.file_hash(path)
+    assert json.loads(p2["fields"])["fine_amount"] == 1234.5
+    assert json.loads(p2["raw"])["罚款金额（万元）"] == "1,234.5"
+    assert p2["name"] == "长沙市某某科技有限公司"
+
+
+def test_same_file_twice_does_nothing_and_says_so(engine, tmp_path):
+    path = write_csv(tmp_path / "p.csv", [row("P1")])
+    first = ingest(engine, path)
+    again = ingest(engine, path)
+    assert again.status == "already_ingested" and again.batch_id == first.batch_id
+    assert "already ingested" in again.summary()
+    assert len(stored(engine)) == 1
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(Batch)) == 1
+
+
+def test_resend_changed_is_new_version_identical_is_noop(engine, tmp_path):
+    ingest(engine, write_csv(tmp_path / "a.csv", [row("P1"), row("P2")]))
+    result = ingest(engine, write_csv(tmp_path / "b.csv", [row("P1", fine="5"), row("P2"), row("P3")]))
+    assert (result.new_records, result.new_versions, result.unchanged) == (1, 1, 1)
+    assert [r["version"] for r in stored(engine, "P1")] == [1, 2]
+    assert [r["version"] for r in stored(engine, "P2")] == [1]
+
+
+def test_revoke_is_a_version_and_nothing_is_deleted(engine, tmp_path):
+    ingest(engine, write_csv(tmp_path / "a.csv", [row("P1")]))
+    result = ingest(engine, write_csv(tmp_path / "b.csv", [["P1", "撤销", "", "", "", "", "", ""]]))
+    assert result.new_versions == 1
+    versions = stored(engine, "P1")
+    assert [(v["version"], v["op"]) for v in versions] == [(1, "upsert"), (2, "revoke")]
+    again = ingest(engine, write_csv(tmp_path / "c.csv", [["P1", "撤销", "", "", "", "", "", ""], row("P9")]))
+    assert again.unchanged == 1 and len(stored(engine, "P1")) == 2
+
+
+def test_duplicate_rows_counted_not_stored(engine, tmp_path, monkeypatch):
+    monkeypatch.setattr(loader, "CHUNK_ROWS", 2)  # duplicates across chunks too
+    rows = [row("P1"), row("P1"), row("P2"), row("P3"), row("P1")]
+    result = ingest(engine, write_csv(tmp_path / "d.csv", rows))
+    assert (result.new_records, result.duplicates) == (3, 2)
+    assert len(stored(engine)) == 3
+
+
+def test_bad_rows_rejected_with_row_and_column_rest_loads(engine, tmp_path):
+    rows = [row("P1"), row("", name="无编号公司"), row("P3", day="2024-13-45"), row("P4", serious="也许"), row("P5")]
+    seen = []
+    result = ingest(engine, write_csv(tmp_path / "bad.csv", rows), on_reject=seen.append)
+    assert (result.new_records, result.rejected) == (2, 3)
+    where = {(r.row, r.column) for r in seen}
+    assert {(3, "记录编号 (record_id)"), (4, "处罚决定日期 (decision_date)"), (5, "是否严重失信 (serious)")} <= where
+    assert all(r.file.endswith("bad.csv") for r in seen)
+    assert "2024-13-45" in next(r.reason for r in seen if r.row == 4)
+
+
+def test_unreadable_file_fails_whole_and_stores_nothing(engine, tmp_path):
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    with pytest.raises(IngestError, match="empty.csv"):
+        ingest(engine, empty)
+    assert stored(engine) == []
+
+
+def test_missing_required_header_fails_whole(engine, tmp_path):
+    path = write_csv(tmp_path / "h.csv", [["x", "y"]], header=["行政相对人名称", "处罚决定日期"])
+    with pytest.raises(IngestError, match="记录编号"):
+        ingest(engine, path)
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(Batch)) == 0
+
+
+def test_batch_is_one_transaction(engine, tmp_path, monkeypatch):
+    monkeypatch.setattr(loader, "CHUNK_ROWS", 2)
+    calls = {"n": 0}
+    real = RowValidator.validate
+
+    def failing(self, values):
+        calls["n"] += 1
+        if calls["n"] == 5:
+            raise RuntimeError("disk on fire")
+        return real(self, values)
+
+    monkeypatch.setattr(RowValidator, "validate", failing)
+    with pytest.raises(RuntimeError):
+        ingest(engine, write_csv(tmp_path / "t.csv", [row(f"P{i}") for i in range(8)]))
+    assert stored(engine) == []
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(Batch)) == 0
+
+
+def test_gbk_csv_detected(engine, tmp_path):
+    path = write_csv(tmp_path / "g.csv", [row("P1", name="湖南（长沙）某某科技有限公司")], encoding="gbk")
+    result = ingest(engine, path)
+    assert result.new_records == 1 and result.encoding in ("gb18030", "gbk")
+    assert stored(engine)[0]["name"] == "湖南（长沙）某某科技有限公司"
