@@ -195,8 +195,7 @@ class _BatchRun:
         chunk: list[tuple[RawRow, RowResult]] = []
         for raw in rows:
             if self.validator is None:
-                self.validator = RowValidator(self.rtype, list(self.source.headers))
-                self.result.unknown_headers = self.validator.unknown_headers
+                self.validator = self._validator()
             self.result.rows_read += 1
             checked = self.validator.validate(raw.values)
             if checked.errors:
@@ -206,9 +205,15 @@ class _BatchRun:
             if len(chunk) >= CHUNK_ROWS:
                 self._flush(chunk)
                 chunk = []
-        if self.validator is None:  # no data rows: still check the header
-            RowValidator(self.rtype, list(self.source.headers))
+        if self.validator is None:  # no data rows: a tabular file's header is still checked
+            self._validator()
         self._flush(chunk)
+
+    def _validator(self) -> RowValidator:
+        per_record = self.source.format in ("json", "ndjson", "xml")
+        validator = RowValidator(self.rtype, list(self.source.headers), per_record_keys=per_record)
+        self.result.unknown_headers = validator.unknown_headers
+        return validator
 
     def _reject(self, raw: RawRow, checked: RowResult) -> None:
         self.result.rejected += 1

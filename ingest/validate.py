@@ -97,27 +97,53 @@ class RowResult:
 class RowValidator:
     """Validates rows of one record type whose header has been mapped to catalog keys."""
 
-    def __init__(self, rtype: RecordType, headers: list[str]):
+    def __init__(self, rtype: RecordType, headers: list[str], *, per_record_keys: bool = False):
+        """``per_record_keys``: JSON/XML, where each record names its own keys (no header to check)."""
         self.rtype = rtype
-        lookup = _header_lookup(rtype)
+        self._lookup = _header_lookup(rtype)
+        self.per_record_keys = per_record_keys
         self.mapping: dict[str, Column] = {}
         self.unknown_headers: list[str] = []
+        self._seen_keys: dict[str, str | None] = {}
+        if per_record_keys:
+            self.mapping = {c.zh: c for c in rtype.columns}
+        else:
+            self._map_headers(headers)
+        present = {c.key for c in self.mapping.values()}
+        self._plan = [(h, c.key, c.label, converter_for(c)) for h, c in self.mapping.items()]
+        self._required = [(c.key, c.label) for c in rtype.columns if c.required and c.key != "record_id"]
+        self._absent = [c.key for c in rtype.columns if c.key not in present]
+        self._identity = rtype.identity_columns
+
+    def _map_headers(self, headers: list[str]) -> None:
         for header in headers:
-            col = lookup.get(normalize_header(header))
+            col = self._lookup.get(normalize_header(header))
             if col is None:
                 if not header.startswith("_") and header.strip():
                     self.unknown_headers.append(header)
             elif col.key not in {c.key for c in self.mapping.values()}:
                 self.mapping[header] = col
         present = {c.key for c in self.mapping.values()}
-        missing = [c for c in rtype.columns if c.required and c.key not in present]
+        missing = [c for c in self.rtype.columns if c.required and c.key not in present]
         if missing:
             names = "、".join(c.label for c in missing)
             raise HeaderError(f"缺少必需列 / missing required column: {names}")
-        self._plan = [(h, c.key, c.label, converter_for(c)) for h, c in self.mapping.items()]
-        self._required = [(c.key, c.label) for c in rtype.columns if c.required and c.key != "record_id"]
-        self._absent = [c.key for c in rtype.columns if c.key not in present]
-        self._identity = rtype.identity_columns
+
+    def _rekey(self, values: dict[str, Any]) -> dict[str, Any]:
+        """A JSON/XML record's keys (Chinese headers or English keys) onto the Chinese headers."""
+        out: dict[str, Any] = {}
+        for key, value in values.items():
+            if key not in self._seen_keys:
+                col = self._lookup.get(normalize_header(key))
+                self._seen_keys[key] = col.zh if col else None
+                if col is None and not key.startswith("_"):
+                    self.unknown_headers.append(key)
+            target = self._seen_keys[key]
+            if target is not None and (target not in out or out[target] is None):
+                out[target] = value
+            elif target is None and key.startswith("_"):
+                out[key] = value
+        return out
 
     def validate(self, values: dict[str, Any]) -> RowResult:
         """Normalise one raw row; errors name the column, flags carry warnings."""
@@ -126,6 +152,8 @@ class RowValidator:
         if "__invalid__" in values:
             result.errors.append(("(row)", f"无法解析的记录 / unreadable record: {values['__invalid__']}"))
             return result
+        if self.per_record_keys:
+            values = self._rekey(values)
         for header, key, label, convert in self._plan:
             try:
                 out[key] = convert(values.get(header))
