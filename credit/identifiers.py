@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from stdnum.cn.uscc import calc_check_digit as _uscc_check
 from stdnum.iso7064 import mod_11_10
@@ -104,6 +105,7 @@ class Code:
         return self.status == VALID
 
 
+@lru_cache(maxsize=1 << 16)
 def classify(value: str | None) -> Code | None:
     """Recognise a code by its shape, whatever column it was written in."""
     code = clean_code(value)

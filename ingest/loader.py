@@ -9,13 +9,13 @@ of this same file. Nothing is updated or deleted.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+import orjson
 from sqlalchemy import Connection, Engine, insert, select, update
 
 from credit.catalog import Catalog, RecordType, load_catalog
@@ -251,8 +251,8 @@ class _BatchRun:
         return latest
 
     def _decide(self, raw: RawRow, checked: RowResult, latest: dict[str, tuple[int, str, int]]) -> tuple | None:
-        fields_json = json.dumps(checked.fields, ensure_ascii=False, separators=(",", ":"))
-        chash = hashlib.blake2b(f"{checked.op}|{fields_json}".encode(), digest_size=16).hexdigest()
+        fields_json = orjson.dumps(checked.fields, option=orjson.OPT_SORT_KEYS)
+        chash = hashlib.blake2b(checked.op.encode() + b"|" + fields_json, digest_size=16).hexdigest()
         rid = checked.record_id
         prev = latest.get(rid)  # type: ignore[arg-type]
         if prev is not None and prev[1] == chash:
@@ -270,8 +270,8 @@ class _BatchRun:
         if checked.flags:
             self.result.flagged += 1
         ident = checked.identity
-        return (self.rtype.department, self.rtype.name, rid, version, checked.op, chash, fields_json,
-                json.dumps(raw.values, ensure_ascii=False, default=str, separators=(",", ":")),
-                json.dumps(checked.flags, ensure_ascii=False) if checked.flags else None,
+        return (self.rtype.department, self.rtype.name, rid, version, checked.op, chash, fields_json.decode(),
+                orjson.dumps(raw.values, default=str).decode(),
+                orjson.dumps(checked.flags).decode() if checked.flags else None,
                 self.batch_id, self.digest, raw.number, self.now,
                 *(ident.get(c) for c in _IDENTITY_COLS))

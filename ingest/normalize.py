@@ -14,7 +14,7 @@ from typing import Any
 from credit.identifiers import clean_code, to_halfwidth
 
 EMPTY_MARKERS = frozenset({"", "无", "-", "--", "/", "—", "——", "－", "null", "none", "n/a", "na", "空"})
-_SPACES = re.compile(r"\s+")
+_FULLWIDTH_CHARS = re.compile("[\uff01-\uff5e\u3000]")
 _CJK_SPACE = re.compile(r"(?<=[\u3000-\u9fff（）])\s+|\s+(?=[\u3000-\u9fff（）])")
 _EXCEL_EPOCH = date(1899, 12, 30)
 _DATE_PATTERNS = (
@@ -31,16 +31,33 @@ def is_empty(value: Any) -> bool:
     if value is None:
         return True
     if isinstance(value, str):
-        return value.strip().lower() in EMPTY_MARKERS
+        text = value.strip()
+        return not text or (len(text) <= 4 and text.lower() in EMPTY_MARKERS)
     return False
+
+
+def _halfwidth(text: str) -> str:
+    return to_halfwidth(text) if _FULLWIDTH_CHARS.search(text) else text
 
 
 def to_text(value: Any) -> str | None:
     """Trimmed text with runs of whitespace collapsed; full-width ASCII to half-width."""
-    if is_empty(value):
+    if value is None:
         return None
-    text = _SPACES.sub(" ", to_halfwidth(str(value))).strip()
-    return text or None
+    text = " ".join(_halfwidth(value if isinstance(value, str) else str(value)).split())
+    if not text or (len(text) <= 4 and text.lower() in EMPTY_MARKERS):
+        return None
+    return text
+
+
+def to_free_text(value: Any) -> str | None:
+    """Long text (facts, scope of business) trimmed, its own punctuation kept as written."""
+    if value is None:
+        return None
+    text = (value if isinstance(value, str) else str(value)).strip()
+    if not text or (len(text) <= 4 and text.lower() in EMPTY_MARKERS):
+        return None
+    return text
 
 
 def to_name(value: Any) -> str | None:
@@ -48,12 +65,17 @@ def to_name(value: Any) -> str | None:
     text = to_text(value)
     if text is None:
         return None
-    text = text.replace("(", "（").replace(")", "）")
-    return _CJK_SPACE.sub("", text)
+    if "(" in text or ")" in text:
+        text = text.replace("(", "（").replace(")", "）")
+    return _CJK_SPACE.sub("", text) if " " in text else text
 
 
 def to_date(value: Any) -> str | None:
     """ISO date from 2024-03-05, 2024/3/5, 2024年3月5日, 20240305, an Excel date or serial."""
+    if isinstance(value, str):
+        m = _DATE_PATTERNS[0].match(value)
+        if m:
+            return _ymd(value, *m.groups())
     if is_empty(value):
         return None
     if isinstance(value, datetime):
@@ -68,14 +90,17 @@ def to_date(value: Any) -> str | None:
     for pattern in _DATE_PATTERNS:
         m = pattern.match(text)
         if m:
-            y, mo, d = (int(g) for g in m.groups())
-            try:
-                return date(y, mo, d).isoformat()
-            except ValueError:
-                raise ValueError(f"日期不存在 / no such date: {value}") from None
+            return _ymd(value, *m.groups())
     if text.isdigit() and 4 <= len(text) <= 5:
         return _excel_serial(int(text))
     raise ValueError(f"无法识别的日期 / unrecognised date: {value}")
+
+
+def _ymd(value: Any, y: str, mo: str, d: str) -> str:
+    try:
+        return date(int(y), int(mo), int(d)).isoformat()
+    except ValueError:
+        raise ValueError(f"日期不存在 / no such date: {value}") from None
 
 
 def _excel_serial(n: float) -> str:

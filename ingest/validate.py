@@ -63,7 +63,7 @@ def converter_for(col: Column) -> Converter:
     """The normalising function for one catalog column."""
     t = col.type
     simple: dict[str, Converter] = {
-        "str": nz.to_text, "text": nz.to_text, "date": nz.to_date, "int": nz.to_int,
+        "str": nz.to_text, "text": nz.to_free_text, "date": nz.to_date, "int": nz.to_int,
         "year": nz.to_year, "bool_zh": nz.to_bool_zh, "list": nz.to_list,
         "amount_wan": partial(nz.to_amount, unit="wan"),
         "amount_yuan": partial(nz.to_amount, unit="yuan"),
@@ -154,15 +154,20 @@ class RowValidator:
             return result
         if self.per_record_keys:
             values = self._rekey(values)
+        get = values.get
         for header, key, label, convert in self._plan:
+            raw = get(header)
+            if raw is None or raw == "":
+                out[key] = None
+                continue
             try:
-                out[key] = convert(values.get(header))
+                out[key] = convert(raw)
             except ValueError as exc:
                 out[key] = None
                 result.errors.append((label, str(exc)))
         for key in self._absent:
             out[key] = None
-        extras = [k for k in values if k.startswith("_extra_") and not nz.is_empty(values[k])]
+        extras = "_extra_1" in values and [k for k in values if k.startswith("_extra_") and not nz.is_empty(values[k])]
         if extras:
             result.errors.append(("(row)", f"单元格多于表头 / more cells than header columns: {len(extras)}"))
         result.record_id = out.pop("record_id")
