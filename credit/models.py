@@ -55,9 +55,7 @@ class SourceRecord(Base):
     __tablename__ = "source_records"
     __table_args__ = (
         UniqueConstraint("department", "record_type", "record_id", "version"),
-        Index("ix_source_records_batch", "batch_id"),
         Index("ix_source_records_uscc", "uscc"),
-        Index("ix_source_records_org_code", "org_code"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

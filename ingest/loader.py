@@ -13,24 +13,21 @@ import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
-import orjson
 from sqlalchemy import Connection, Engine, insert, select, update
 
 from credit.catalog import Catalog, RecordType, load_catalog
 from credit.models import Batch, SourceRecord, utcnow
-from ingest.readers import FileError, RawRow, open_rows
-from ingest.validate import HeaderError, RowResult, RowValidator, normalize_header
+from ingest.prepare import IDENTITY_COLS, Chunk, FileInfo, Prepared, Rejected, parallel_chunks, prepare_chunks
+from ingest.readers import FileError
+from ingest.validate import HeaderError
 
 log = logging.getLogger(__name__)
 
-CHUNK_ROWS = 5000
 REJECT_SAMPLE = 200
-_IDENTITY_COLS = ("name", "former_names", "uscc", "reg_no", "org_code", "taxpayer_id",
-                  "loan_card_no", "legal_rep", "address")
 _INSERT_COLS = ("department", "record_type", "record_id", "version", "op", "content_hash", "fields",
-                "raw", "flags", "batch_id", "file_hash", "row_number", "created_at", *_IDENTITY_COLS)
+                "raw", "flags", "batch_id", "file_hash", "row_number", "created_at", *IDENTITY_COLS)
 
 
 class IngestError(Exception):
@@ -108,6 +105,9 @@ def file_hash(path: str | Path) -> str:
     return digest.hexdigest()
 
 
+PARALLEL_MIN_BYTES = 4 << 20
+
+
 def ingest_file(
     engine: Engine,
     path: str | Path,
@@ -120,8 +120,12 @@ def ingest_file(
     on_reject: Callable[[Reject], None] | None = None,
     progress: Callable[[int, int, int], None] | None = None,
     catalog: Catalog | None = None,
+    parallel: bool | None = None,
 ) -> IngestResult:
-    """Ingest one file as one batch. Raises IngestError when the file cannot be read at all."""
+    """Ingest one file as one batch. Raises IngestError when the file cannot be read at all.
+
+    ``parallel``: validate in a child process while this one writes (default: files of 4 MB or more).
+    """
     rtype = (catalog or load_catalog()).get(department, record_type)
     name = display_name or str(path)
     result = IngestResult(file=name, department=department, record_type=record_type)
@@ -134,24 +138,25 @@ def ingest_file(
         result.message = (f"同一文件已于 {previous.created_at:%Y-%m-%d %H:%M} 作为批次 {previous.id} 入库，未做任何改动 / "
                           f"the same file was already ingested as batch {previous.id}; nothing done")
         return result
-    known = {normalize_header(c.zh) for c in rtype.columns} | {normalize_header(c.key) for c in rtype.columns}
+    if parallel is None:
+        parallel = os.path.getsize(path) >= PARALLEL_MIN_BYTES
+    items = (parallel_chunks if parallel else prepare_chunks)(path, rtype, file_format)
     try:
-        with open_rows(path, is_header=lambda cells: _looks_like_header(cells, known), department=department,
-                       record_type=record_type, format=file_format) as source:
-            result.format, result.encoding = source.format, source.encoding
-            with engine.begin() as conn:
-                run = _BatchRun(conn, rtype, result, digest, source, on_reject, progress)
-                run.open_batch(name, uploaded_by)
-                run.load(source)
-                run.close_batch()
+        info = next(items)
+        assert isinstance(info, FileInfo)
+        result.format, result.encoding = info.format, info.encoding
+        result.unknown_headers = list(info.unknown_headers)
+        with engine.begin() as conn:
+            run = _BatchRun(conn, rtype, result, digest, on_reject, progress)
+            run.open_batch(name, uploaded_by)
+            for chunk in items:
+                run.load(chunk)  # type: ignore[arg-type]
+            run.close_batch()
     except (FileError, HeaderError) as exc:
         raise IngestError(f"{name}: {exc}") from exc
+    finally:
+        items.close()
     return result
-
-
-def _looks_like_header(cells: list[str], known: set[str]) -> bool:
-    hits = sum(1 for c in cells if c and normalize_header(c) in known)
-    return hits >= 2
 
 
 def _find_batch(conn: Connection, rtype: RecordType, digest: str) -> Any:
@@ -161,15 +166,13 @@ def _find_batch(conn: Connection, rtype: RecordType, digest: str) -> Any:
 
 
 class _BatchRun:
-    """The state of one batch while its rows stream in."""
+    """The state of one batch while its chunks arrive."""
 
     def __init__(self, conn: Connection, rtype: RecordType, result: IngestResult, digest: str,
-                 source: Any, on_reject: Callable[[Reject], None] | None,
-                 progress: Callable[[int, int, int], None] | None):
+                 on_reject: Callable[[Reject], None] | None, progress: Callable[[int, int, int], None] | None):
         self.conn, self.rtype, self.result, self.digest = conn, rtype, result, digest
-        self.source, self.on_reject, self.progress = source, on_reject, progress
+        self.on_reject, self.progress = on_reject, progress
         self.batch_id = 0
-        self.validator: RowValidator | None = None
         self.now: Any = utcnow()
         if conn.dialect.name == "sqlite":
             self.now = self.now.isoformat(" ")
@@ -191,52 +194,29 @@ class _BatchRun:
             rows_read=r.rows_read, loaded=r.loaded, new_versions=r.new_versions,
             unchanged=r.unchanged, duplicates=r.duplicates, rejected=r.rejected))
 
-    def load(self, rows: Iterable[RawRow]) -> None:
-        chunk: list[tuple[RawRow, RowResult]] = []
-        for raw in rows:
-            if self.validator is None:
-                self.validator = self._validator()
-            self.result.rows_read += 1
-            checked = self.validator.validate(raw.values)
-            if checked.errors:
-                self._reject(raw, checked)
-            else:
-                chunk.append((raw, checked))
-            if len(chunk) >= CHUNK_ROWS:
-                self._flush(chunk)
-                chunk = []
-        if self.validator is None:  # no data rows: a tabular file's header is still checked
-            self._validator()
-        self._flush(chunk)
+    def load(self, chunk: Chunk) -> None:
+        """Version and insert one chunk's valid rows; report its rejected rows."""
+        self.result.rows_read = chunk.rows_read
+        good = [p for p in chunk.rows if isinstance(p, Prepared)]
+        for rej in chunk.rows:
+            if isinstance(rej, Rejected):
+                self._reject(rej)
+        if good:
+            latest = self._latest_versions({p.record_id for p in good})
+            params = [row for row in (self._decide(p, latest) for p in good) if row is not None]
+            if params:
+                self.conn.exec_driver_sql(self.insert_sql, params)
+        if self.progress:
+            self.progress(chunk.rows_read, chunk.bytes_read, chunk.size)
 
-    def _validator(self) -> RowValidator:
-        per_record = self.source.format in ("json", "ndjson", "xml")
-        validator = RowValidator(self.rtype, list(self.source.headers), per_record_keys=per_record)
-        self.result.unknown_headers = validator.unknown_headers
-        return validator
-
-    def _reject(self, raw: RawRow, checked: RowResult) -> None:
+    def _reject(self, rejected: Rejected) -> None:
         self.result.rejected += 1
-        for column, reason in checked.errors:
-            rej = Reject(self.result.file, raw.number, column, reason, checked.record_id, raw.values)
+        for column, reason in rejected.errors:
+            rej = Reject(self.result.file, rejected.row, column, reason, rejected.record_id, rejected.raw)
             if len(self.result.rejects) < REJECT_SAMPLE:
                 self.result.rejects.append(rej)
             if self.on_reject:
                 self.on_reject(rej)
-
-    def _flush(self, chunk: list[tuple[RawRow, RowResult]]) -> None:
-        if not chunk:
-            return
-        latest = self._latest_versions({c.record_id for _, c in chunk})  # type: ignore[misc]
-        params = []
-        for raw, checked in chunk:
-            row = self._decide(raw, checked, latest)
-            if row is not None:
-                params.append(row)
-        if params:
-            self.conn.exec_driver_sql(self.insert_sql, params)
-        if self.progress:
-            self.progress(self.result.rows_read, self.source.bytes_read(), self.source.size)
 
     def _latest_versions(self, record_ids: set[str]) -> dict[str, tuple[int, str, int]]:
         """record_id -> (version, content_hash, batch_id) of its newest stored version."""
@@ -250,28 +230,21 @@ class _BatchRun:
                 latest[rid] = (version, chash, batch)
         return latest
 
-    def _decide(self, raw: RawRow, checked: RowResult, latest: dict[str, tuple[int, str, int]]) -> tuple | None:
-        fields_json = orjson.dumps(checked.fields, option=orjson.OPT_SORT_KEYS)
-        chash = hashlib.blake2b(checked.op.encode() + b"|" + fields_json, digest_size=16).hexdigest()
-        rid = checked.record_id
-        prev = latest.get(rid)  # type: ignore[arg-type]
-        if prev is not None and prev[1] == chash:
+    def _decide(self, p: Prepared, latest: dict[str, tuple[int, str, int]]) -> tuple | None:
+        prev = latest.get(p.record_id)
+        if prev is not None and prev[1] == p.content_hash:
             if prev[2] == self.batch_id:
                 self.result.duplicates += 1
             else:
                 self.result.unchanged += 1
             return None
         version = prev[0] + 1 if prev else 1
-        latest[rid] = (version, chash, self.batch_id)  # type: ignore[index]
+        latest[p.record_id] = (version, p.content_hash, self.batch_id)
         if version == 1:
             self.result.new_records += 1
         else:
             self.result.new_versions += 1
-        if checked.flags:
+        if p.flags:
             self.result.flagged += 1
-        ident = checked.identity
-        return (self.rtype.department, self.rtype.name, rid, version, checked.op, chash, fields_json.decode(),
-                orjson.dumps(raw.values, default=str).decode(),
-                orjson.dumps(checked.flags).decode() if checked.flags else None,
-                self.batch_id, self.digest, raw.number, self.now,
-                *(ident.get(c) for c in _IDENTITY_COLS))
+        return (self.rtype.department, self.rtype.name, p.record_id, version, p.op, p.content_hash, p.fields,
+                p.raw, p.flags, self.batch_id, self.digest, p.row, self.now, *p.identity)

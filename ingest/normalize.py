@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from credit.identifiers import clean_code, to_halfwidth
 
 EMPTY_MARKERS = frozenset({"", "无", "-", "--", "/", "—", "——", "－", "null", "none", "n/a", "na", "空"})
-_FULLWIDTH_CHARS = re.compile("[\uff01-\uff5e\u3000]")
+# full-width letters, digits and the ideographic space; Chinese punctuation (，；（）) stays as written
+_FULLWIDTH_CHARS = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\u3000\uff0d\uff0e\uff0f]")
 _CJK_SPACE = re.compile(r"(?<=[\u3000-\u9fff（）])\s+|\s+(?=[\u3000-\u9fff（）])")
 _EXCEL_EPOCH = date(1899, 12, 30)
 _DATE_PATTERNS = (
@@ -41,7 +43,7 @@ def _halfwidth(text: str) -> str:
 
 
 def to_text(value: Any) -> str | None:
-    """Trimmed text with runs of whitespace collapsed; full-width ASCII to half-width."""
+    """Trimmed text with runs of whitespace collapsed; full-width letters and digits to half-width."""
     if value is None:
         return None
     text = " ".join(_halfwidth(value if isinstance(value, str) else str(value)).split())
@@ -65,6 +67,7 @@ def to_name(value: Any) -> str | None:
     text = to_text(value)
     if text is None:
         return None
+    text = to_halfwidth(text)  # names: full-width brackets and all, then one canonical bracket form
     if "(" in text or ")" in text:
         text = text.replace("(", "（").replace(")", "）")
     return _CJK_SPACE.sub("", text) if " " in text else text
@@ -201,4 +204,11 @@ def to_code(value: Any, length: int | None = None) -> str | None:
         if length and len(text) < length:
             text = text.zfill(length)
         return text
-    return clean_code(str(value)) or None
+    return _clean_text_code(value if isinstance(value, str) else str(value))
+
+
+@lru_cache(maxsize=1 << 16)
+def _clean_text_code(text: str) -> str | None:
+    if is_empty(text):
+        return None
+    return clean_code(text) or None

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from credit.models import Batch, SourceRecord
-from ingest import loader
+from ingest import loader, prepare
 from ingest.loader import IngestError, ingest_file
 from ingest.validate import RowValidator
 
@@ -35,13 +35,19 @@ def stored(engine, rid=None):
         return conn.execute(q).mappings().all()
 
 
+@pytest.fixture(params=[False, True], ids=["serial", "parallel"])
+def parallel(request):
+    """Each loader test runs with validation in this process and in a forked child."""
+    return request.param
+
+
 def ingest(engine, path, **kw):
     return ingest_file(engine, path, "commerce", "penalty", **kw)
 
 
-def test_rows_load_with_provenance(engine, tmp_path):
+def test_rows_load_with_provenance(engine, tmp_path, parallel):
     path = write_csv(tmp_path / "p.csv", [row("P1"), row("P2", fine="1,234.5")])
-    result = ingest(engine, path)
+    result = ingest(engine, path, parallel=parallel)
     assert (result.rows_read, result.new_records, result.rejected) == (2, 2, 0)
     recs = stored(engine)
     assert [r["record_id"] for r in recs] == ["P1", "P2"]
@@ -53,10 +59,10 @@ def test_rows_load_with_provenance(engine, tmp_path):
     assert p2["name"] == "长沙市某某科技有限公司"
 
 
-def test_same_file_twice_does_nothing_and_says_so(engine, tmp_path):
+def test_same_file_twice_does_nothing_and_says_so(engine, tmp_path, parallel):
     path = write_csv(tmp_path / "p.csv", [row("P1")])
-    first = ingest(engine, path)
-    again = ingest(engine, path)
+    first = ingest(engine, path, parallel=parallel)
+    again = ingest(engine, path, parallel=parallel)
     assert again.status == "already_ingested" and again.batch_id == first.batch_id
     assert "already ingested" in again.summary()
     assert len(stored(engine)) == 1
@@ -64,36 +70,36 @@ def test_same_file_twice_does_nothing_and_says_so(engine, tmp_path):
         assert conn.scalar(select(func.count()).select_from(Batch)) == 1
 
 
-def test_resend_changed_is_new_version_identical_is_noop(engine, tmp_path):
-    ingest(engine, write_csv(tmp_path / "a.csv", [row("P1"), row("P2")]))
-    result = ingest(engine, write_csv(tmp_path / "b.csv", [row("P1", fine="5"), row("P2"), row("P3")]))
+def test_resend_changed_is_new_version_identical_is_noop(engine, tmp_path, parallel):
+    ingest(engine, write_csv(tmp_path / "a.csv", [row("P1"), row("P2")]), parallel=parallel)
+    result = ingest(engine, write_csv(tmp_path / "b.csv", [row("P1", fine="5"), row("P2"), row("P3")]), parallel=parallel)
     assert (result.new_records, result.new_versions, result.unchanged) == (1, 1, 1)
     assert [r["version"] for r in stored(engine, "P1")] == [1, 2]
     assert [r["version"] for r in stored(engine, "P2")] == [1]
 
 
-def test_revoke_is_a_version_and_nothing_is_deleted(engine, tmp_path):
-    ingest(engine, write_csv(tmp_path / "a.csv", [row("P1")]))
-    result = ingest(engine, write_csv(tmp_path / "b.csv", [["P1", "撤销", "", "", "", "", "", ""]]))
+def test_revoke_is_a_version_and_nothing_is_deleted(engine, tmp_path, parallel):
+    ingest(engine, write_csv(tmp_path / "a.csv", [row("P1")]), parallel=parallel)
+    result = ingest(engine, write_csv(tmp_path / "b.csv", [["P1", "撤销", "", "", "", "", "", ""]]), parallel=parallel)
     assert result.new_versions == 1
     versions = stored(engine, "P1")
     assert [(v["version"], v["op"]) for v in versions] == [(1, "upsert"), (2, "revoke")]
-    again = ingest(engine, write_csv(tmp_path / "c.csv", [["P1", "撤销", "", "", "", "", "", ""], row("P9")]))
+    again = ingest(engine, write_csv(tmp_path / "c.csv", [["P1", "撤销", "", "", "", "", "", ""], row("P9")]), parallel=parallel)
     assert again.unchanged == 1 and len(stored(engine, "P1")) == 2
 
 
-def test_duplicate_rows_counted_not_stored(engine, tmp_path, monkeypatch):
-    monkeypatch.setattr(loader, "CHUNK_ROWS", 2)  # duplicates across chunks too
+def test_duplicate_rows_counted_not_stored(engine, tmp_path, monkeypatch, parallel):
+    monkeypatch.setattr(prepare, "CHUNK_ROWS", 2)  # duplicates across chunks too
     rows = [row("P1"), row("P1"), row("P2"), row("P3"), row("P1")]
-    result = ingest(engine, write_csv(tmp_path / "d.csv", rows))
+    result = ingest(engine, write_csv(tmp_path / "d.csv", rows), parallel=parallel)
     assert (result.new_records, result.duplicates) == (3, 2)
     assert len(stored(engine)) == 3
 
 
-def test_bad_rows_rejected_with_row_and_column_rest_loads(engine, tmp_path):
+def test_bad_rows_rejected_with_row_and_column_rest_loads(engine, tmp_path, parallel):
     rows = [row("P1"), row("", name="无编号公司"), row("P3", day="2024-13-45"), row("P4", serious="也许"), row("P5")]
     seen = []
-    result = ingest(engine, write_csv(tmp_path / "bad.csv", rows), on_reject=seen.append)
+    result = ingest(engine, write_csv(tmp_path / "bad.csv", rows), on_reject=seen.append, parallel=parallel)
     assert (result.new_records, result.rejected) == (2, 3)
     where = {(r.row, r.column) for r in seen}
     assert {(3, "记录编号 (record_id)"), (4, "处罚决定日期 (decision_date)"), (5, "是否严重失信 (serious)")} <= where
@@ -101,24 +107,24 @@ def test_bad_rows_rejected_with_row_and_column_rest_loads(engine, tmp_path):
     assert "2024-13-45" in next(r.reason for r in seen if r.row == 4)
 
 
-def test_unreadable_file_fails_whole_and_stores_nothing(engine, tmp_path):
+def test_unreadable_file_fails_whole_and_stores_nothing(engine, tmp_path, parallel):
     empty = tmp_path / "empty.csv"
     empty.write_bytes(b"")
     with pytest.raises(IngestError, match="empty.csv"):
-        ingest(engine, empty)
+        ingest(engine, empty, parallel=parallel)
     assert stored(engine) == []
 
 
-def test_missing_required_header_fails_whole(engine, tmp_path):
+def test_missing_required_header_fails_whole(engine, tmp_path, parallel):
     path = write_csv(tmp_path / "h.csv", [["x", "y"]], header=["行政相对人名称", "处罚决定日期"])
     with pytest.raises(IngestError, match="记录编号"):
-        ingest(engine, path)
+        ingest(engine, path, parallel=parallel)
     with engine.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(Batch)) == 0
 
 
-def test_batch_is_one_transaction(engine, tmp_path, monkeypatch):
-    monkeypatch.setattr(loader, "CHUNK_ROWS", 2)
+def test_batch_is_one_transaction(engine, tmp_path, monkeypatch, parallel):
+    monkeypatch.setattr(prepare, "CHUNK_ROWS", 2)
     calls = {"n": 0}
     real = RowValidator.validate
 
@@ -130,14 +136,14 @@ def test_batch_is_one_transaction(engine, tmp_path, monkeypatch):
 
     monkeypatch.setattr(RowValidator, "validate", failing)
     with pytest.raises(RuntimeError):
-        ingest(engine, write_csv(tmp_path / "t.csv", [row(f"P{i}") for i in range(8)]))
+        ingest(engine, write_csv(tmp_path / "t.csv", [row(f"P{i}") for i in range(8)]), parallel=parallel)
     assert stored(engine) == []
     with engine.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(Batch)) == 0
 
 
-def test_gbk_csv_detected(engine, tmp_path):
+def test_gbk_csv_detected(engine, tmp_path, parallel):
     path = write_csv(tmp_path / "g.csv", [row("P1", name="湖南（长沙）某某科技有限公司")], encoding="gbk")
-    result = ingest(engine, path)
+    result = ingest(engine, path, parallel=parallel)
     assert result.new_records == 1 and result.encoding in ("gb18030", "gbk")
     assert stored(engine)[0]["name"] == "湖南（长沙）某某科技有限公司"
