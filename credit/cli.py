@@ -177,10 +177,137 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def _add_matching_commands(sub: Any) -> None:
     """resolve, links, review, judge (wired to matching/)."""
+    p = sub.add_parser("resolve", help="企业归集 / link new and changed records to enterprises")
+    p.add_argument("--full", action="store_true", help="rebuild every link (same answer as incremental)")
+    p.set_defaults(func=cmd_resolve)
+
+    p = sub.add_parser("links", help="导出归集结果 / one row per source record with its enterprise id")
+    p.add_argument("--out", required=True, metavar="FILE.csv")
+    p.set_defaults(func=cmd_links)
+
+    p = sub.add_parser("review", help="待人工确认的疑似同一企业 / the uncertain-pair review queue")
+    p.add_argument("--limit", type=int, default=100)
+    p.set_defaults(func=cmd_review)
+
+    p = sub.add_parser("judge", help="人工判定 / record that two records or enterprises are the same or different")
+    p.add_argument("left", metavar="A", help="department/type/record_id or an enterprise id")
+    p.add_argument("right", metavar="B", help="department/type/record_id or an enterprise id")
+    p.add_argument("verdict", choices=["same", "different"])
+    p.add_argument("--by", dest="judged_by", default=None, help="who judges (recorded)")
+    p.add_argument("--note", default=None)
+    p.set_defaults(func=cmd_judge)
+
+
+def _matching_call(fn: Callable[[Any], Any]) -> int:
+    """Run fn(engine) and print its summary; bad input becomes a message and exit status 2."""
+    from matching.service import MatchingError
+
+    engine = _engine()
+    _ensure_schema(engine)
+    try:
+        print(fn(engine).summary())
+    except MatchingError as exc:
+        print(f"错误 / error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    return EXIT_OK
+
+
+def cmd_resolve(args: argparse.Namespace) -> int:
+    from matching.service import resolve
+
+    return _matching_call(lambda e: resolve(e, full=args.full))
+
+
+def cmd_links(args: argparse.Namespace) -> int:
+    from matching.service import write_links
+
+    return _matching_call(lambda e: write_links(e, args.out))
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    from matching.service import list_reviews
+
+    return _matching_call(lambda e: list_reviews(e, limit=args.limit))
+
+
+def cmd_judge(args: argparse.Namespace) -> int:
+    from matching.service import judge
+
+    return _matching_call(lambda e: judge(e, args.left, args.right, args.verdict, judged_by=args.judged_by,
+                                          note=args.note))
 
 
 def _add_credit_commands(sub: Any) -> None:
-    """profile, lists (wired to credit/)."""
+    """profile, lists, grant (wired to credit/)."""
+    p = sub.add_parser("profile", help="企业信用档案 / an enterprise's profile as a viewer may see it")
+    p.add_argument("enterprise_id", type=int, metavar="ID")
+    p.add_argument("--as", dest="as_", default="public", choices=["public", "government", "enterprise", "authorised"],
+                   help="viewer (default public)")
+    p.add_argument("--date", type=parse_date, help="view date YYYY-MM-DD (default today)")
+    p.add_argument("--grant", type=int, dest="grant_id", help="query grant id, for --as authorised")
+    p.add_argument("--user", default="cli", help="who is looking (recorded for lawful queries)")
+    p.set_defaults(func=cmd_profile)
+
+    p = sub.add_parser("lists", help="红黑名单 / black or red list on a date")
+    p.add_argument("kind", choices=["black", "red"])
+    p.add_argument("--date", type=parse_date, help="YYYY-MM-DD (default today)")
+    p.add_argument("--out", metavar="FILE", help="write CSV here instead of printing")
+    p.add_argument("--user", default="cli")
+    p.set_defaults(func=cmd_lists)
+
+    p = sub.add_parser("grant", help="授权查询 / let a querier see one enterprise for a limited time")
+    p.add_argument("enterprise_id", type=int, metavar="ID")
+    p.add_argument("--querier", required=True, help="organisation asking, e.g. a bank")
+    p.add_argument("--user", default="cli", help="the person asking")
+    basis = p.add_mutually_exclusive_group(required=True)
+    basis.add_argument("--basis", dest="legal_basis", help="stated legal basis")
+    basis.add_argument("--consent", dest="consent_ref", help="reference of the enterprise's written consent")
+    p.add_argument("--days", type=int, help="how long the grant lasts (default from policy)")
+    p.set_defaults(func=cmd_grant)
+
+
+def _credit_call(fn: Callable[[Any], str]) -> int:
+    """Run fn(session) in one transaction; domain errors become a message and exit status 1."""
+    from credit.db import transaction
+    from credit.workflows import CreditError
+
+    engine = _engine()
+    _ensure_schema(engine)
+    try:
+        with transaction(engine) as session:
+            print(fn(session))
+    except CreditError as exc:
+        print(f"错误 / error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def cmd_profile(args: argparse.Namespace) -> int:
+    from credit.queries import profile_command
+
+    return _credit_call(lambda s: profile_command(s, args.enterprise_id, as_=args.as_, at=args.date,
+                                                  grant_id=args.grant_id, user=args.user))
+
+
+def cmd_lists(args: argparse.Namespace) -> int:
+    from credit.lists import lists_command
+
+    return _credit_call(lambda s: lists_command(s, args.kind, at=args.date, out=args.out, user=args.user))
+
+
+def cmd_grant(args: argparse.Namespace) -> int:
+    from credit.queries import grant_access
+    from credit.workflows import ROLE_QUERIER, Actor
+
+    def run(session: Any) -> str:
+        actor = Actor(args.user, ROLE_QUERIER, args.querier)
+        grant = grant_access(session, actor, args.enterprise_id, on=date.today(), legal_basis=args.legal_basis,
+                             consent_ref=args.consent_ref, days=args.days)
+        session.flush()
+        return (f"授权编号 / grant {grant.id}: {args.querier} → 企业 enterprise {args.enterprise_id}, "
+                f"有效至 / valid until {grant.valid_until}")
+
+    return _credit_call(run)
 
 
 def parse_date(value: str) -> date:

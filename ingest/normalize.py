@@ -181,7 +181,7 @@ def to_bool_zh(value: Any) -> bool | None:
     raise ValueError(f"应为 是/否 / expected 是 or 否: {value}")
 
 
-def to_list(value: Any) -> list[str] | None:
+def to_list(value: Any) -> tuple[str, ...] | None:
     """Items separated by ；, ;, ，, 、 (曾用名, 处罚类别)."""
     if is_empty(value):
         return None
@@ -189,7 +189,7 @@ def to_list(value: Any) -> list[str] | None:
         items = [to_text(v) for v in value]
     else:
         items = [to_text(v) for v in _LIST_SPLIT.split(str(value))]
-    clean = [i for i in items if i]
+    clean = tuple(i for i in items if i)
     return clean or None
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any, Callable
 
 from marshmallow import Schema, ValidationError, fields as mm_fields
@@ -49,18 +49,37 @@ def _enum(col: Column, value: Any) -> str | None:
     raise ValueError(f"取值不在允许范围 / not one of {'、'.join(col.values)}: {value}")
 
 
-def _enum_list(col: Column, value: Any) -> list[str] | None:
+def _enum_list(col: Column, value: Any) -> tuple[str, ...] | None:
     items = nz.to_list(value)
     if items is None:
         return None
     unknown = [i for i in items if i not in col.values]
     if unknown and not col.open:
         raise ValueError(f"取值不在允许范围 / not one of {'、'.join(col.values)}: {'；'.join(unknown)}")
-    return items
+    return tuple(items)
+
+
+_UNCACHED_TYPES = frozenset({"text"})
 
 
 def converter_for(col: Column) -> Converter:
-    """The normalising function for one catalog column."""
+    """The normalising function for one catalog column, memoised for text input.
+
+    Values repeat heavily within a file (dates, authorities, enum values, one company's codes), so a
+    small cache per column saves most of the normalisation cost on large files.
+    """
+    convert = _converter(col)
+    if col.type in _UNCACHED_TYPES or col.key == "record_id":
+        return convert
+    cached = lru_cache(maxsize=1 << 14)(convert)
+
+    def memoised(value: Any) -> Any:
+        return cached(value) if type(value) is str else convert(value)
+
+    return memoised
+
+
+def _converter(col: Column) -> Converter:
     t = col.type
     simple: dict[str, Converter] = {
         "str": nz.to_text, "text": nz.to_free_text, "date": nz.to_date, "int": nz.to_int,

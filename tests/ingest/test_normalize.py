@@ -64,5 +64,5 @@ def test_ints_years_bools_lists():
     assert nz.to_bool_zh("是") is True and nz.to_bool_zh("否") is False
     with pytest.raises(ValueError):
         nz.to_bool_zh("也许")
-    assert nz.to_list("罚款；没收违法所得") == ["罚款", "没收违法所得"]
-    assert nz.to_list("旧名一;旧名二、旧名三") == ["旧名一", "旧名二", "旧名三"]
+    assert nz.to_list("罚款；没收违法所得") == ("罚款", "没收违法所得")
+    assert nz.to_list("旧名一;旧名二、旧名三") == ("旧名一", "旧名二", "旧名三")

@@ -44,7 +44,7 @@ def test_good_row_normalised_with_identity():
                     "是否严重失信": "否", "操作类型": "新增"})
     assert not r.errors
     assert r.record_id == "CP-1" and r.op == "upsert"
-    assert r.fields["penalty_kinds"] == ["罚款", "没收违法所得"]
+    assert list(r.fields["penalty_kinds"]) == ["罚款", "没收违法所得"]
     assert r.fields["fine_amount"] == 1.5 and r.fields["decision_date"] == "2024-03-05"
     assert r.identity["uscc"] == USCC and r.identity["org_code"] == ORG
     assert r.identity["name"] == "长沙市某某科技有限公司"

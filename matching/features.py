@@ -1,0 +1,266 @@
+"""Compare functions and the scoring model.
+
+Each compare function takes two profiles and returns a float (usually 0 or 1, a similarity for
+names); its one-line docstring is the explanation a clerk reads. The model is data: a list of
+weighted features whose contributions add up to one score.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from rapidfuzz.distance import Levenshtein
+from rapidfuzz.fuzz import ratio
+
+from matching import regions
+from matching.codes import any_swap
+from matching.identity import Profile
+
+Compare = Callable[[Profile, Profile], float]
+
+
+def same_uscc(a: Profile, b: Profile) -> float:
+    """same USCC"""
+    return 1.0 if a.codes.valid_usccs & b.codes.valid_usccs else 0.0
+
+
+def same_uscc_unchecked(a: Profile, b: Profile) -> float:
+    """same USCC (its check character fails)"""
+    if a.codes.valid_usccs & b.codes.valid_usccs:
+        return 0.0
+    return 1.0 if a.codes.usccs & b.codes.usccs else 0.0
+
+
+def uscc_transposed(a: Profile, b: Profile) -> float:
+    """USCCs differ by two transposed characters"""
+    if a.codes.usccs & b.codes.usccs:
+        return 0.0
+    return 1.0 if any_swap(a.codes.usccs, b.codes.usccs) else 0.0
+
+
+def same_org_code(a: Profile, b: Profile) -> float:
+    """same organization code (the one inside the USCC)"""
+    if a.codes.usccs & b.codes.usccs:
+        return 0.0
+    if a.codes.valid_orgs & b.codes.valid_orgs:
+        return 1.0
+    return 0.6 if a.codes.orgs & b.codes.orgs else 0.0
+
+
+def org_code_transposed(a: Profile, b: Profile) -> float:
+    """organization codes differ by two transposed characters"""
+    if a.codes.orgs & b.codes.orgs or any_swap(a.codes.usccs, b.codes.usccs):
+        return 0.0
+    return 1.0 if any_swap(a.codes.orgs, b.codes.orgs) else 0.0
+
+
+def same_reg_no(a: Profile, b: Profile) -> float:
+    """same registration number"""
+    if a.codes.valid_reg_nos & b.codes.valid_reg_nos:
+        return 1.0
+    if a.codes.reg_nos & b.codes.reg_nos:
+        return 0.6
+    return 1.0 if any_swap(a.codes.reg_nos, b.codes.reg_nos) else 0.0
+
+
+def same_loan_card(a: Profile, b: Profile) -> float:
+    """same loan card number"""
+    return 1.0 if a.codes.loan_cards & b.codes.loan_cards else 0.0
+
+
+def same_taxpayer20(a: Profile, b: Profile) -> float:
+    """same 20-character taxpayer id"""
+    return 1.0 if a.codes.tax20 & b.codes.tax20 else 0.0
+
+
+def different_org_codes(a: Profile, b: Profile) -> float:
+    """different valid organization codes"""
+    va, vb = a.codes.valid_orgs, b.codes.valid_orgs
+    if not va or not vb or va & vb or a.codes.orgs & b.codes.orgs or any_swap(a.codes.orgs, b.codes.orgs):
+        return 0.0
+    return 1.0
+
+
+def different_reg_nos(a: Profile, b: Profile) -> float:
+    """different valid registration numbers"""
+    va, vb = a.codes.valid_reg_nos, b.codes.valid_reg_nos
+    if not va or not vb or va & vb or any_swap(a.codes.reg_nos, b.codes.reg_nos):
+        return 0.0
+    return 1.0
+
+
+def different_loan_cards(a: Profile, b: Profile) -> float:
+    """different loan card numbers"""
+    la, lb = a.codes.loan_cards, b.codes.loan_cards
+    return 1.0 if la and lb and not la & lb else 0.0
+
+
+def name_similarity(a: Profile, b: Profile) -> float:
+    """name similarity"""
+    return _best_name(a, b)[0]
+
+
+def _best_name(a: Profile, b: Profile) -> tuple[float, bool]:
+    best, former = 0.0, False
+    for i, x in enumerate(a.names):
+        for j, y in enumerate(b.names):
+            s = 1.0 if x.core == y.core else ratio(x.core, y.core) / 100.0
+            if s > best or (s == best and former and i == j == 0):
+                best, former = s, bool(i or j)
+    return best, former
+
+
+def _name_points(a: Profile, b: Profile) -> float:
+    if not a.names or not b.names:
+        return 0.0
+    sim, _ = _best_name(a, b)
+    if sim >= 1.0:
+        return 1.0
+    if len(a.core) >= 4 and Levenshtein.distance(a.core, b.core, score_cutoff=1) == 1:
+        return 0.45  # one character off: a typo, or a look-alike company; other evidence decides
+    if sim >= 0.9:
+        return 0.7
+    if sim >= 0.8:
+        return 0.45
+    if sim >= 0.7:
+        return 0.1
+    return -0.6
+
+
+def former_name(a: Profile, b: Profile) -> float:
+    """a former name (曾用名) matches"""
+    if not a.names or not b.names:
+        return 0.0
+    sim, former = _best_name(a, b)
+    return 1.0 if former and sim >= 0.9 and a.names[0].core != b.names[0].core else 0.0
+
+
+def different_legal_form(a: Profile, b: Profile) -> float:
+    """different legal forms"""
+    if not a.names or not b.names:
+        return 0.0
+    fa, fb = a.names[0].form, b.names[0].form
+    return 1.0 if fa and fb and fa != fb else 0.0
+
+
+def same_region(a: Profile, b: Profile) -> float:
+    """same city"""
+    return 1.0 if regions.agree(a.region, b.region) else 0.0
+
+
+def other_region(a: Profile, b: Profile) -> float:
+    """another city"""
+    return 1.0 if regions.agree(a.region, b.region) is False else 0.0
+
+
+def same_legal_rep(a: Profile, b: Profile) -> float:
+    """same legal representative"""
+    return 1.0 if a.rep and a.rep == b.rep else 0.0
+
+
+def different_legal_rep(a: Profile, b: Profile) -> float:
+    """different legal representatives"""
+    return 1.0 if a.rep and b.rep and a.rep != b.rep else 0.0
+
+
+def same_address(a: Profile, b: Profile) -> float:
+    """same address"""
+    if not a.address or not b.address:
+        return 0.0
+    return 1.0 if a.address == b.address or ratio(a.address, b.address) >= 90 else 0.0
+
+
+def same_district(a: Profile, b: Profile) -> float:
+    """same district"""
+    return 1.0 if a.district and a.district == b.district and same_address(a, b) == 0 else 0.0
+
+
+def branch_and_head(a: Profile, b: Profile) -> float:
+    """one is a branch, the other is not (or another branch)"""
+    return 1.0 if a.branch is not None and b.branch is not None and a.branch != b.branch else 0.0
+
+
+def generic_individual(a: Profile, b: Profile) -> float:
+    """individual businesses with only a generic name in common"""
+    if not (a.individual and b.individual):
+        return 0.0
+    if a.codes.usccs & b.codes.usccs or a.codes.tax20 & b.codes.tax20 or a.codes.orgs & b.codes.orgs:
+        return 0.0
+    if same_legal_rep(a, b) or same_address(a, b):
+        return 0.0
+    return 1.0
+
+
+CODE_EVIDENCE = (same_uscc, same_uscc_unchecked, uscc_transposed, same_org_code, org_code_transposed, same_reg_no,
+                 same_loan_card, same_taxpayer20)
+
+
+def code_evidence(a: Profile, b: Profile) -> bool:
+    """Whether any identifier supports the pair (else only names, people and places do)."""
+    return any(f(a, b) for f in CODE_EVIDENCE)
+
+
+@dataclass(frozen=True)
+class Feature:
+    """One weighted piece of evidence; ``label`` formats the value when it is a similarity."""
+
+    func: Compare
+    weight: float
+    label: str | None = None
+
+    @property
+    def description(self) -> str:
+        return (self.func.__doc__ or self.func.__name__).strip()
+
+
+FEATURES: tuple[Feature, ...] = (
+    Feature(same_uscc, 12.0),
+    Feature(same_uscc_unchecked, 8.0),
+    Feature(uscc_transposed, 7.0),
+    Feature(same_org_code, 8.0),
+    Feature(org_code_transposed, 6.0),
+    Feature(same_reg_no, 8.0),
+    Feature(same_loan_card, 12.0),
+    Feature(same_taxpayer20, 9.0),
+    Feature(different_org_codes, -10.0),
+    Feature(different_reg_nos, -5.0),
+    Feature(different_loan_cards, -4.0),
+    Feature(_name_points, 7.0, "name {sim:.2f}"),
+    Feature(former_name, 1.0),
+    Feature(different_legal_form, -4.0),
+    Feature(same_region, 1.0),
+    Feature(other_region, -10.0),
+    Feature(same_legal_rep, 3.0),
+    Feature(different_legal_rep, -2.5),
+    Feature(same_address, 1.5),
+    Feature(same_district, 0.5),
+    Feature(branch_and_head, -20.0),
+    Feature(generic_individual, -5.0),
+)
+
+LINK_THRESHOLD = 6.0
+REVIEW_THRESHOLD = 3.0
+
+
+def score(a: Profile, b: Profile, features: tuple[Feature, ...] = FEATURES,
+          explain_from: float = float("-inf")) -> tuple[float, str]:
+    """The score of a pair and its explanation, strongest evidence first (only from ``explain_from``)."""
+    total, parts = 0.0, []
+    for f in features:
+        value = f.func(a, b)
+        if value:
+            contribution = f.weight * value
+            total += contribution
+            parts.append((abs(contribution), f))
+    if total < explain_from:
+        return round(total, 3), ""
+    parts.sort(key=lambda p: -p[0])
+    return round(total, 3), ", ".join(_describe(f, a, b) for _, f in parts)
+
+
+def _describe(f: Feature, a: Profile, b: Profile) -> str:
+    if f.label:
+        sim, former = _best_name(a, b)
+        return ("former " if former else "") + f.label.format(sim=sim)
+    return f.description

@@ -1,0 +1,141 @@
+"""Chinese company names parsed into region, trade name (字号), industry, legal form and branch part.
+
+``湖南（长沙）华盛网络科技有限公司岳麓分公司`` → region 4301 (长沙), trade 华盛, industry 网络科技,
+form 有限, branch 岳麓分公司. Spelling variants of one legal form get one canonical form;
+full-width forms, brackets and spaces are normalised first.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from credit.identifiers import to_halfwidth
+from matching import regions
+
+_BRACKETS = str.maketrans({"（": "(", "）": ")", "【": "(", "】": ")", "[": "(", "]": ")", "〔": "(", "〕": ")"})
+_SPACES = re.compile(r"[\s\u3000·•.,，、]+")
+
+# longest first; value is the canonical legal form
+LEGAL_FORMS: tuple[tuple[str, str], ...] = (
+    ("(有限合伙)", "有限合伙"), ("(普通合伙)", "普通合伙"), ("(特殊普通合伙)", "普通合伙"),
+    ("有限合伙企业", "有限合伙"), ("普通合伙企业", "普通合伙"), ("个人独资企业", "独资"),
+    ("(个人独资)", "独资"), ("股份有限公司", "股份"), ("股份公司", "股份"), ("有限责任公司", "有限"),
+    ("有限公司", "有限"), ("集团公司", "集团"), ("合伙企业", "普通合伙"), ("有限合伙", "有限合伙"),
+    ("公司", "公司"),
+)
+BRANCH_SUFFIXES = ("分公司", "分店", "营业部", "办事处", "分厂", "分行", "支行", "分部", "分社", "分所",
+                   "分中心", "代表处", "分理处", "分院", "分场")
+_HEAD_ENDS = ("公司", "银行", "集团", "合伙)", "合伙", "企业", "店", "厂", ")", "社", "中心", "所", "行", "馆")
+INDUSTRIES = (
+    "科技", "技术", "信息", "网络", "电子", "软件", "通信", "数据", "智能", "互联网", "电子商务", "新材料",
+    "材料", "建设", "建筑", "工程", "建材", "装饰", "装修", "设计", "房地产开发", "房地产", "置业", "地产",
+    "物业", "物业管理", "管理", "贸易", "商贸", "国际贸易", "进出口", "实业", "投资", "控股", "集团", "资本",
+    "资产管理", "金融", "担保", "融资租赁", "咨询", "顾问", "服务", "餐饮", "食品", "饮品", "农业", "农产品",
+    "林业", "畜牧", "养殖", "种植", "生物", "医药", "制药", "医疗", "医疗器械", "健康", "机械", "设备",
+    "制造", "机电", "电气", "电器", "电力", "能源", "新能源", "环保", "环境", "化工", "石化", "钢铁", "有色",
+    "金属", "矿业", "物流", "运输", "供应链", "汽车", "汽车销售", "汽车服务", "文化", "传媒", "文化传媒",
+    "广告", "影视", "教育", "培训", "旅游", "酒店", "酒店管理", "人力资源", "劳务", "印刷", "包装", "纺织",
+    "服饰", "服装", "鞋业", "家具", "家居", "陶瓷", "塑料", "橡胶", "五金", "照明", "光电", "仪器", "仪表",
+    "水务", "燃气", "热力", "发展", "开发", "经营", "销售", "商业", "连锁", "超市", "百货", "药房", "大药房",
+    "米粉店", "粉店", "面馆", "饭店", "小吃店", "便利店", "超市店", "商店", "经营部", "门市部", "批发部",
+    "维修部", "理发店", "美容店", "五金店", "水果店", "烟酒店", "茶馆", "诊所", "药店", "工作室", "加工厂",
+    "厂", "店", "馆", "部", "行", "中心", "科技发展", "工贸", "电商", "安装", "市政", "园林", "绿化",
+    "交通", "水利", "路桥", "钢结构", "混凝土", "石材", "木业", "纸业", "茶业", "酒业", "粮油", "水产",
+)
+_INDUSTRY_SORTED = tuple(sorted(set(INDUSTRIES), key=len, reverse=True))
+_INDIVIDUAL_ENDS = ("店", "馆", "铺", "坊", "部", "摊")
+
+
+@dataclass(frozen=True)
+class ParsedName:
+    """The parts of one company name."""
+
+    normalized: str
+    region: str | None
+    trade: str
+    industry: str
+    form: str
+    branch: str
+    individual: bool
+
+    @property
+    def core(self) -> str:
+        """Trade name and industry: the name without region, legal form or branch part."""
+        return self.trade + self.industry
+
+    @property
+    def key(self) -> str:
+        """Exact-match key: core, canonical legal form and branch part."""
+        return f"{self.core}|{self.form}|{self.branch}"
+
+
+def normalize(name: str) -> str:
+    """Half width, one kind of bracket, no spaces or punctuation."""
+    text = to_halfwidth(name).translate(_BRACKETS)
+    return _SPACES.sub("", text).replace("()", "")
+
+
+def _split_branch(text: str) -> tuple[str, str]:
+    if not text.endswith(BRANCH_SUFFIXES):
+        return text, ""
+    body = text[: -2]
+    cut = max((body.rfind(end) + len(end) for end in _HEAD_ENDS if body.rfind(end) > 0), default=-1)
+    if cut <= 0:
+        return text, ""
+    return text[:cut], text[cut:]
+
+
+def _branch_key(branch: str) -> str:
+    region, rest = regions.strip_prefix(branch)
+    rest = rest.replace("市", "").replace("区", "").replace("县", "")
+    return (region or "") + ":" + rest
+
+
+def _split_form(text: str) -> tuple[str, str]:
+    found = ""
+    while True:
+        for spelling, form in LEGAL_FORMS:
+            if text.endswith(spelling) and len(text) > len(spelling) + 1:
+                text, found = text[: -len(spelling)], found or form
+                break
+        else:
+            return text, found
+
+
+def _split_region(text: str) -> tuple[str | None, str]:
+    region: str | None = None
+    for m in list(re.finditer(r"\(([^()]{2,12})\)", text)):
+        code = regions.code_of(m.group(1))
+        if code:
+            region = code if region is None or len(code) > len(region) else region
+            text = text.replace(m.group(), "", 1)
+    lead, text = regions.strip_prefix(text)
+    if lead and (region is None or len(lead) > len(region)):
+        region = lead
+    return region, text.replace("(", "").replace(")", "")
+
+
+def _split_industry(text: str) -> tuple[str, str]:
+    industry = ""
+    while len(text) > 2:
+        for word in _INDUSTRY_SORTED:
+            if text.endswith(word) and len(text) - len(word) >= 2:
+                text, industry = text[: -len(word)], word + industry
+                break
+        else:
+            break
+    return text, industry
+
+
+@lru_cache(maxsize=65536)
+def parse(name: str) -> ParsedName:
+    """Parse one company name into its parts."""
+    text = normalize(name)
+    head, branch = _split_branch(text)
+    head, form = _split_form(head)
+    region, rest = _split_region(head)
+    trade, industry = _split_industry(rest)
+    individual = not form and not branch and rest.endswith(_INDIVIDUAL_ENDS)
+    return ParsedName(text, region, trade, industry, form, _branch_key(branch) if branch else "", individual)

@@ -1,0 +1,335 @@
+"""What the CLI and the web call: resolve, links, review, judge, and following an old id.
+
+Each operation is one function taking an engine and returning a result object with ``summary()``.
+A run writes everything (enterprises, links, events, review queue, run row) in one transaction.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from sqlalchemy import Connection, Engine, insert, select, update
+
+from credit.models import SourceRecord, utcnow
+from matching import store
+from matching.blocking import key_hash, keys_of
+from matching.identity import IdentityRecord, Key, key_str, parse_key, profile
+from matching.models import (Enterprise, EnterpriseEvent, MatchJudgement, MatchKey, RecordLink, ResolutionRun,
+                             ReviewItem)
+from matching.resolver import DIFFERENT, SAME, Resolution, resolve_records
+
+log = logging.getLogger(__name__)
+
+LinkRow = tuple[int, int, "int | None"]  # link id, enterprise id, source id
+
+
+class MatchingError(ValueError):
+    """A request matching cannot carry out (unknown record or enterprise, bad verdict)."""
+
+
+@dataclass
+class ResolveResult:
+    """What one ``resolve`` run changed."""
+
+    mode: str
+    records: int = 0
+    changed: int = 0
+    new: list[int] = field(default_factory=list)
+    merges: list[tuple[int, int]] = field(default_factory=list)  # (old id, successor)
+    splits: list[tuple[int, int]] = field(default_factory=list)  # (old id, split-off id)
+    reviews: int = 0
+    relinked: int = 0
+    seconds: float = 0.0
+
+    def summary(self, limit: int = 20) -> str:
+        lines = [f"resolve ({self.mode}): {self.records} records considered, {self.changed} new or changed, "
+                 f"{self.relinked} links written in {self.seconds:.1f}s",
+                 f"  new enterprises: {len(self.new)}", f"  merges: {len(self.merges)}",
+                 f"  splits: {len(self.splits)}", f"  pairs queued for review: {self.reviews}"]
+        lines += [f"  merged {old} -> {new}" for old, new in self.merges[:limit]]
+        lines += [f"  split {old} -> {new}" for old, new in self.splits[:limit]]
+        return "\n".join(lines)
+
+
+def resolve(engine: Engine, full: bool = False) -> ResolveResult:
+    """Resolve new and changed records against what exists (or everything with ``full``)."""
+    started = time.perf_counter()
+    with engine.begin() as conn:
+        watermark = store.last_watermark(conn)
+        top = store.max_source_id(conn)
+        mode = "full" if full or watermark is None else "incremental"
+        run_id = _start_run(conn, mode, top)
+        if mode == "full":
+            result = _resolve_full(conn, run_id)
+        else:
+            result = _resolve_subset(conn, run_id, store.dirty_keys(conn, watermark), set())
+        result.seconds = time.perf_counter() - started
+        conn.execute(update(ResolutionRun).where(ResolutionRun.id == run_id).values(
+            records=result.records, summary=result.summary(), finished_at=utcnow()))
+    return result
+
+
+def _start_run(conn: Connection, mode: str, top: int) -> int:
+    return int(conn.execute(insert(ResolutionRun).values(mode=mode, max_source_id=top, started_at=utcnow())
+                            .returning(ResolutionRun.id)).scalar_one())
+
+
+def _resolve_full(conn: Connection, run_id: int) -> ResolveResult:
+    views = store.read_all_views(conn)
+    links = store.read_all_links(conn)
+    res = resolve_records(views.values(), {k: v[1] for k, v in links.items()}, store.read_judgements(conn),
+                          store.next_enterprise_id(conn))
+    changed = {k for k, v in views.items() if k not in links or links[k][2] != v.source_id}
+    conn.execute(ReviewItem.__table__.delete().where(ReviewItem.status == "open"))
+    return _write(conn, run_id, "full", res, views, links, changed)
+
+
+def _resolve_subset(conn: Connection, run_id: int, dirty: set[Key], seeds: set[int]) -> ResolveResult:
+    """Resolve the dirty records with every enterprise they may touch (and the seed enterprises)."""
+    if not dirty and not seeds:
+        return ResolveResult("incremental")
+    views = store.read_views(conn, dirty)
+    hashes = {key_hash(k) for v in views.values() for k in keys_of(profile(v))}
+    dirty_links = store.read_links(conn, dirty)
+    touched = seeds | store.enterprises_of_hashes(conn, hashes) | {v[1] for v in dirty_links.values()}
+    links = store.links_of_enterprises(conn, touched)
+    links.update(dirty_links)
+    views.update(store.read_views(conn, set(links) - set(views)))
+    res = resolve_records(views.values(), {k: v[1] for k, v in links.items()}, store.read_judgements(conn),
+                          store.next_enterprise_id(conn))
+    _delete_open_reviews(conn, set(views))
+    changed = {k for k, v in views.items() if k not in links or links[k][2] != v.source_id}
+    result = _write(conn, run_id, "incremental", res, views, links, changed)
+    result.changed = len(dirty)
+    return result
+
+
+def _delete_open_reviews(conn: Connection, keys: set[Key]) -> None:
+    names = sorted(key_str(k) for k in keys)
+    t = ReviewItem.__table__
+    for part in store.chunks(names):
+        conn.execute(t.delete().where(t.c.status == "open", t.c.left_key.in_(list(part)) | t.c.right_key.in_(list(part))))
+
+
+def _write(conn: Connection, run_id: int, mode: str, res: Resolution, views: dict[Key, IdentityRecord],
+           links: dict[Key, LinkRow], changed: set[Key]) -> ResolveResult:
+    result = ResolveResult(mode, records=len(views), changed=len(changed))
+    now = utcnow()
+    old_ids = {v[1] for v in links.values()}
+    new_ids = sorted(set(res.assignment.values()) - old_ids)
+    store.executemany(conn, "INSERT INTO enterprises (id, status, created_at, updated_at) VALUES (?, 'active', ?, ?)",
+                      [(i, now, now) for i in new_ids])
+    result.new = [e.enterprise_id for e in res.events if e.kind == "new"]
+    result.merges = [(e.enterprise_id, e.other_id or 0) for e in res.events if e.kind == "merge"]
+    result.splits = [(e.enterprise_id, e.other_id or 0) for e in res.events if e.kind == "split"]
+    store.executemany(conn, "UPDATE enterprises SET status = 'merged', successor_id = ?, updated_at = ? WHERE id = ?",
+                      [(new, now, old) for old, new in result.merges])
+    store.executemany(conn, "INSERT INTO enterprise_events (run_id, kind, enterprise_id, other_id, detail, created_at)"
+                      " VALUES (?, ?, ?, ?, ?, ?)",
+                      [(run_id, e.kind, e.enterprise_id, e.other_id, e.detail, now) for e in res.events])
+    result.relinked = _write_links(conn, res, views, links, changed, now)
+    result.reviews = _write_reviews(conn, res, run_id, now)
+    store.fix_sequences(conn)
+    return result
+
+
+def _write_links(conn: Connection, res: Resolution, views: dict[Key, IdentityRecord], links: dict[Key, LinkRow],
+                 changed: set[Key], now: Any) -> int:
+    next_link = int(conn.execute(select(RecordLink.id).order_by(RecordLink.id.desc()).limit(1)).scalar() or 0) + 1
+    inserts, updates, key_rows, stale = [], [], [], []
+    for key in sorted(res.assignment):
+        eid = res.assignment[key]
+        score, reason = res.links[key]
+        source_id = views[key].source_id
+        old = links.get(key)
+        if old is None:
+            link_id, next_link = next_link, next_link + 1
+            inserts.append((link_id, key[0], key[1], key[2], eid, score, reason, now, source_id))
+        else:
+            link_id = old[0]
+            if old[1] != eid or old[2] != source_id:
+                updates.append((eid, score, reason, now, source_id, link_id))
+        if key in changed:
+            if old is not None:
+                stale.append((link_id,))
+            key_rows.extend((key_hash(k), link_id) for k in sorted(res.block_keys[key]))
+    store.executemany(conn, "INSERT INTO record_links (id, department, record_type, record_id, enterprise_id, score,"
+                      " reason, updated_at, source_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", inserts)
+    store.executemany(conn, "UPDATE record_links SET enterprise_id = ?, score = ?, reason = ?, updated_at = ?,"
+                      " source_id = ? WHERE id = ?", updates)
+    store.executemany(conn, "DELETE FROM match_keys WHERE link_id = ?", stale)
+    store.executemany(conn, "INSERT INTO match_keys (key_hash, link_id) VALUES (?, ?)", key_rows)
+    return len(inserts) + len(updates)
+
+
+def _write_reviews(conn: Connection, res: Resolution, run_id: int, now: Any) -> int:
+    t = ReviewItem.__table__
+    pairs = [(key_str(r.left), key_str(r.right)) for r in res.reviews]
+    existing: set[tuple[str, str]] = set()
+    for part in store.chunks(pairs):
+        lefts = [p[0] for p in part]
+        existing.update((a, b) for a, b in conn.execute(select(t.c.left_key, t.c.right_key).where(t.c.left_key.in_(lefts))))
+    rows = [(a, b, r.score, r.explanation, r.left_summary, r.right_summary, "open", run_id, now)
+            for (a, b), r in zip(pairs, res.reviews) if (a, b) not in existing]
+    store.executemany(conn, "INSERT INTO review_items (left_key, right_key, score, explanation, left_summary,"
+                      " right_summary, status, run_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    return len(rows)
+
+
+# ---------------------------------------------------------------- following ids, links, review, judge
+
+
+def current_enterprise_id(conn: Any, enterprise_id: int) -> int | None:
+    """The active enterprise an id leads to today (following merges); None if the id is unknown."""
+    seen: set[int] = set()
+    current: int | None = enterprise_id
+    while current is not None and current not in seen:
+        seen.add(current)
+        row = conn.execute(select(Enterprise.status, Enterprise.successor_id).where(Enterprise.id == current)).first()
+        if row is None:
+            return None
+        if row[0] != "merged" or row[1] is None:
+            return current
+        current = row[1]
+    return current
+
+
+@dataclass
+class LinksResult:
+    """How many link rows were written, and where."""
+
+    path: str
+    rows: int
+    unresolved: int
+
+    def summary(self) -> str:
+        extra = f" ({self.unresolved} not yet resolved: run resolve)" if self.unresolved else ""
+        return f"wrote {self.rows} links to {self.path}{extra}"
+
+
+def write_links(engine: Engine, out: str | Path | TextIO) -> LinksResult:
+    """One CSV row per source record key: department,type,record_id,enterprise_id."""
+    if isinstance(out, (str, Path)):
+        with open(out, "w", newline="", encoding="utf-8") as fh:
+            result = write_links(engine, fh)
+        result.path = str(out)
+        return result
+    writer = csv.writer(out)
+    writer.writerow(["department", "type", "record_id", "enterprise_id"])
+    rows = unresolved = 0
+    sr, rl = SourceRecord.__table__, RecordLink.__table__
+    with engine.connect() as conn:
+        linked = select(rl.c.department, rl.c.record_type, rl.c.record_id, rl.c.enterprise_id)
+        for r in conn.execute(linked.order_by(rl.c.department, rl.c.record_type, rl.c.record_id)).yield_per(20000):
+            writer.writerow(r)
+            rows += 1
+        missing = (select(sr.c.department, sr.c.record_type, sr.c.record_id).distinct()
+                   .where(~select(rl.c.id).where(rl.c.department == sr.c.department, rl.c.record_type == sr.c.record_type,
+                                                 rl.c.record_id == sr.c.record_id).exists()))
+        for r in conn.execute(missing):
+            writer.writerow([*r, ""])
+            rows += 1
+            unresolved += 1
+    return LinksResult(getattr(out, "name", "-"), rows, unresolved)
+
+
+@dataclass
+class ReviewList:
+    """Open review items, best score first."""
+
+    items: list[dict[str, Any]]
+
+    def summary(self) -> str:
+        if not self.items:
+            return "review queue is empty"
+        lines = [f"{len(self.items)} pairs to review (judge with: judge LEFT RIGHT same|different)"]
+        for it in self.items:
+            lines.append(f"#{it['id']} score {it['score']:.1f}: {it['explanation']}")
+            lines.append(f"   {it['left_key']} [enterprise {it['left_enterprise']}] {it['left_summary']}")
+            lines.append(f"   {it['right_key']} [enterprise {it['right_enterprise']}] {it['right_summary']}")
+        return "\n".join(lines)
+
+
+def list_reviews(engine: Engine, limit: int | None = 100) -> ReviewList:
+    """The open review queue with both sides, their current enterprises and the explanation."""
+    t = ReviewItem.__table__
+    with engine.connect() as conn:
+        q = select(t).where(t.c.status == "open").order_by(t.c.score.desc(), t.c.id)
+        rows = [dict(r._mapping) for r in conn.execute(q.limit(limit) if limit else q)]
+        keys = {parse_key(r[s]) for r in rows for s in ("left_key", "right_key")}
+        links = store.read_links(conn, keys)
+    for r in rows:
+        r["left_enterprise"] = links.get(parse_key(r["left_key"]), (0, None))[1]
+        r["right_enterprise"] = links.get(parse_key(r["right_key"]), (0, None))[1]
+    return ReviewList(rows)
+
+
+@dataclass
+class JudgeResult:
+    """A recorded judgement and what re-resolving the two sides changed."""
+
+    left: str
+    right: str
+    verdict: str
+    resolution: ResolveResult
+
+    def summary(self) -> str:
+        return f"recorded: {self.left} {self.verdict} {self.right}\n" + self.resolution.summary()
+
+
+def judge(engine: Engine, left: str, right: str, verdict: str, judged_by: str | None = None,
+          note: str | None = None) -> JudgeResult:
+    """Record that two records (keys ``department/type/record_id``) or enterprises (ids) are the same or
+    different, then re-resolve the enterprises involved. The judgement wins on every later run."""
+    if verdict not in (SAME, DIFFERENT):
+        raise MatchingError(f"verdict must be same or different, not {verdict!r}")
+    with engine.begin() as conn:
+        a, b = _record_of(conn, left), _record_of(conn, right)
+        if a == b:
+            raise MatchingError("a record cannot be judged against itself")
+        conn.execute(insert(MatchJudgement).values(left_key=key_str(a), right_key=key_str(b), verdict=verdict,
+                                                   judged_by=judged_by, note=note, created_at=utcnow()))
+        seeds = {v[1] for v in store.read_links(conn, [a, b]).values()}
+        _close_reviews(conn, seeds)
+        run_id = _start_run(conn, "judgement", store.last_watermark(conn) or 0)
+        result = _resolve_subset(conn, run_id, {a, b}, seeds)
+        result.mode = "judgement"
+    return JudgeResult(key_str(a), key_str(b), verdict, result)
+
+
+def _record_of(conn: Connection, ref: str) -> Key:
+    """A record key from ``department/type/record_id`` or an enterprise id (its first record)."""
+    ref = ref.strip()
+    if ref.isdigit():
+        eid = current_enterprise_id(conn, int(ref))
+        if eid is None:
+            raise MatchingError(f"no enterprise {ref}")
+        rl = RecordLink.__table__
+        row = conn.execute(select(rl.c.department, rl.c.record_type, rl.c.record_id).where(rl.c.enterprise_id == eid)
+                           .order_by(rl.c.department, rl.c.record_type, rl.c.record_id).limit(1)).first()
+        if row is None:
+            raise MatchingError(f"enterprise {ref} has no records")
+        return (row[0], row[1], row[2])
+    try:
+        key = parse_key(ref)
+    except ValueError as exc:
+        raise MatchingError(str(exc)) from None
+    if not store.read_views(conn, [key]):
+        raise MatchingError(f"no source record {ref}")
+    return key
+
+
+def _close_reviews(conn: Connection, enterprises: set[int]) -> None:
+    """Mark open review items between the judged enterprises as judged."""
+    members = {key_str(k) for k in store.links_of_enterprises(conn, enterprises)}
+    t = ReviewItem.__table__
+    ids = [r[0] for part in store.chunks(sorted(members))
+           for r in conn.execute(select(t.c.id, t.c.right_key).where(t.c.status == "open", t.c.left_key.in_(list(part))))
+           if r[1] in members]
+    for part in store.chunks(ids):
+        conn.execute(update(ReviewItem).where(ReviewItem.id.in_(list(part))).values(status="judged"))
