@@ -18,6 +18,7 @@ import csv
 import json
 import logging
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -149,22 +150,29 @@ def _merged_entity_pairs(keys, truth, pred) -> set[tuple[str, str]]:  # type: ig
     return out
 
 
-def bench(records: int, workdir: Path, seed: int, incremental: int) -> None:
+def bench(records: int, workdir: Path, seed: int, incremental: int, reuse: bool = False,
+          only_ingest: bool = False) -> None:
     base = workdir / f"m{records}"
     base.mkdir(parents=True, exist_ok=True)
-    db = base / "bench.db"
+    db, snapshot = base / "bench.db", base / "ingested.db"
     for suffix in ("", "-wal", "-shm"):
         Path(str(db) + suffix).unlink(missing_ok=True)
     url = f"sqlite:///{db}"
-    t0 = time.perf_counter()
-    truth_path, files = generate(base / "gen", records, seed)
-    gen_s = time.perf_counter() - t0
-    subprocess.run([sys.executable, "-m", "credit", "init-db"], env={**os.environ, "CREDIT_DATABASE_URL": url},
-                   check=False, capture_output=True)
-    engine = make_engine(url)
-    create_all(engine)
-    engine.dispose()
-    ing_s = ingest(url, files)
+    truth_path = base / "gen" / "truth.csv"
+    gen_s = ing_s = 0.0
+    if reuse and snapshot.exists() and truth_path.exists():
+        shutil.copyfile(snapshot, db)  # the database as ingested by an earlier run: no generation or ingest
+    else:
+        t0 = time.perf_counter()
+        truth_path, files = generate(base / "gen", records, seed)
+        gen_s = time.perf_counter() - t0
+        _init_db(url)
+        ing_s = ingest(url, files)
+        _checkpoint(db)
+        shutil.copyfile(db, snapshot)
+    if only_ingest:
+        print(f"{records:>9,} records: generate {gen_s:.0f}s, ingest {ing_s:.0f}s", flush=True)
+        return
     figures = run_resolve(url, "full", base / "links.csv")
     truth = datagen.read_truth(truth_path)
     entities = read_entities(truth_path.with_name("entities.csv"))
@@ -173,13 +181,34 @@ def bench(records: int, workdir: Path, seed: int, incremental: int) -> None:
           f"peak {figures['peak_mb']:.0f} MB, links {figures['links_seconds']:.1f}s | {_fmt(result)} | "
           f"reviews {figures['reviews']}", flush=True)
     if incremental:
-        truth2, files2 = generate(base / "gen2", incremental, seed + 1000, id_prefix="INC")
+        truth2 = base / "gen2" / "truth.csv"
+        if reuse and truth2.exists():
+            files2 = [(f["department"], f["type"], base / "gen2" / Path(f["path"]).name)
+                      for f in json.loads((base / "gen2" / "manifest.json").read_text())["files"]]
+        else:
+            shutil.rmtree(base / "gen2", ignore_errors=True)
+            truth2, files2 = generate(base / "gen2", incremental, seed + 1000, id_prefix="INC")
         ingest(url, files2)
         fig2 = run_resolve(url, "incremental", base / "links2.csv")
         entities.update(read_entities(truth2.with_name("entities.csv"), "INC"))
         result2 = score(truth + datagen.read_truth(truth2), base / "links2.csv", entities)
         print(f"  + {incremental:,} new records incremental: resolve {fig2['seconds']:.1f}s, peak {fig2['peak_mb']:.0f} MB"
               f" | {_fmt(result2)}", flush=True)
+
+
+def _init_db(url: str) -> None:
+    subprocess.run([sys.executable, "-m", "credit", "init-db"], env={**os.environ, "CREDIT_DATABASE_URL": url},
+                   check=False, capture_output=True)
+    engine = make_engine(url)
+    create_all(engine)
+    engine.dispose()
+
+
+def _checkpoint(db: Path) -> None:
+    """Fold the SQLite WAL into the database file, so that one file copy is the whole database."""
+    import sqlite3
+    with sqlite3.connect(db) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def _fmt(r: dict) -> str:
@@ -193,10 +222,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--incremental", type=int, default=0, help="then resolve this many new records incrementally")
     p.add_argument("--workdir", default="/tmp/lz-match")
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--reuse", action="store_true", help="reuse the data generated and ingested by an earlier run")
+    p.add_argument("--only-ingest", action="store_true", help="generate and ingest, do not resolve")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO if os.environ.get("BENCH_VERBOSE") else logging.WARNING, format="%(message)s")
     for n in args.records or [10_000]:
-        bench(n, Path(args.workdir), args.seed, args.incremental)
+        bench(n, Path(args.workdir), args.seed, args.incremental, args.reuse, args.only_ingest)
     return 0
 
 
