@@ -22,6 +22,7 @@ import json
 import logging
 import math
 import random
+import zlib
 import sys
 import time
 from dataclasses import asdict, dataclass, field
@@ -771,9 +772,16 @@ def _record_day(e: Enterprise, rng: random.Random) -> dt.date:
     return _rand_date(rng, max(DATE_MIN, e.established), DATE_MAX)
 
 
+def _exemplary(e: Enterprise) -> bool:
+    """About one enterprise in eight keeps an A tax grade (stable for a seed: from its id)."""
+    return zlib.crc32(e.eid.encode()) % 8 == 0 and e.established.year <= 2022
+
+
 def records_for(key: tuple[str, str], e: Enterprise, rng: random.Random, k: int) -> list[dict[str, Any]]:
     """k clean records of one type about one enterprise (values are str/date/float/int/None)."""
     if key == ("tax", "credit_rating"):
+        if _exemplary(e):  # rated A in each of the last three years: red-list candidates
+            return [{**_rating(e, rng, y), "grade": "A"} for y in (2023, 2024, 2025)]
         first = max(2019, e.established.year)
         years = list(range(first, 2026))
         picked = sorted(rng.sample(years, min(k, len(years)))) if years else [2025]
