@@ -23,6 +23,7 @@ from credit import audit
 from credit.catalog import load_catalog
 from credit.models import Batch, SourceRecord
 from credit.policy import load_policy
+from credit.profile import absorbed_ids, resolve_enterprise
 from credit.workflow_models import Objection
 from credit.workflows import (
     Actor, InvalidRequest, InvalidTransition, NotFound, require_department,
@@ -59,11 +60,29 @@ def linked_enterprise(session: Session, department: str, record_type: str, recor
     return int(eid)
 
 
+def _identity_view(previous: SourceRecord, fields: dict[str, Any]) -> dict[str, Any]:
+    """The identity columns of a new version: the previous ones, updated from corrected values."""
+    view = {c: getattr(previous, c) for c in IDENTITY_COLUMNS}
+    rt = load_catalog().get(previous.department, previous.record_type)
+    old = json.loads(previous.fields or "{}")
+    for role, key in rt.identity_columns.items():
+        value = fields.get(key)
+        if role in view and value != old.get(key):
+            if isinstance(value, list):
+                value = "；".join(str(v) for v in value)
+            view[role] = None if value in (None, "") else str(value).strip()
+    return view
+
+
 def append_version(
     session: Session, previous: SourceRecord, *, op: str, fields: dict[str, Any],
     by: str, note: str,
 ) -> SourceRecord:
-    """Append a corrected (op='upsert') or revoking (op='revoke') version with its own batch row."""
+    """Append a corrected (op='upsert') or revoking (op='revoke') version with its own batch row.
+
+    The identity view (what matching sees) follows corrected identity values, so a corrected
+    name or code reaches the next resolution run.
+    """
     text = json.dumps(fields, ensure_ascii=False, sort_keys=True)
     digest = hashlib.sha256(f"{previous.id}|{op}|{note}|{text}".encode("utf-8")).hexdigest()
     batch = Batch(department=previous.department, record_type=previous.record_type,
@@ -80,7 +99,7 @@ def append_version(
         record_id=previous.record_id, version=version + 1, op=op, content_hash=digest[:32],
         fields=text, raw=json.dumps({"correction": note, "by": by}, ensure_ascii=False),
         flags=None, batch_id=batch.id, file_hash=digest, row_number=1,
-        **{c: getattr(previous, c) for c in IDENTITY_COLUMNS},
+        **_identity_view(previous, fields),
     )
     session.add(src)
     session.flush()
@@ -113,7 +132,7 @@ def file_objection(
     src = current_version(session, department, record_type, record_id)
     if src.op == "revoke":
         raise InvalidTransition("the record has been revoked")
-    enterprise_id = linked_enterprise(session, department, record_type, record_id)
+    enterprise_id = resolve_enterprise(session, linked_enterprise(session, department, record_type, record_id))
     require_enterprise(actor, enterprise_id)
     if session.scalar(select(Objection.id).where(
             Objection.department == department, Objection.record_type == record_type,
@@ -144,6 +163,8 @@ def extend_objection(session: Session, actor: Actor, objection_id: int, *, reaso
     reason = require_text(reason, "the reason of the extension")
     obj = _open_for_department(session, actor, objection_id)
     pol = load_policy()["objection"]
+    if on < obj.filed_on:
+        raise InvalidRequest("an extension cannot predate the objection")
     if obj.extensions >= pol["max_extensions"]:
         raise InvalidTransition(f"objection {obj.id} has already been extended")
     if on > obj.due_on:
@@ -172,7 +193,7 @@ def uphold_objection(
     fields = json.loads(src.fields)
     if corrected:
         rt = load_catalog().get(obj.department, obj.record_type)
-        unknown = set(corrected) - {c.key for c in rt.columns} | ({"record_id"} & set(corrected))
+        unknown = (set(corrected) - {c.key for c in rt.columns}) | ({"record_id", "op"} & set(corrected))
         if unknown:
             raise InvalidRequest(f"cannot correct {sorted(unknown)}")
         fields.update(corrected)
@@ -203,6 +224,7 @@ def overdue_objections(session: Session, at: date) -> list[Objection]:
 
 
 def objections_about(session: Session, enterprise_id: int) -> list[Objection]:
-    """Every objection the enterprise has filed, oldest first."""
-    stmt = select(Objection).where(Objection.enterprise_id == enterprise_id)
+    """Every objection the enterprise (or an id merged into it) has filed, oldest first."""
+    ids = absorbed_ids(session, resolve_enterprise(session, enterprise_id))
+    stmt = select(Objection).where(Objection.enterprise_id.in_(ids))
     return list(session.scalars(stmt.order_by(Objection.id)))

@@ -10,7 +10,16 @@ Window boundaries (one convention everywhere):
 * ``add_months`` keeps the day of the month and clamps it to the month's end
   (2024-01-31 + 1 month = 2024-02-29; 2024-02-29 + 12 months = 2025-02-28);
 * an abnormal listing is public from 列入日期 through the day before 移出日期;
-* approved credit repair (effective ``r``) makes ``r - 1 day`` the last public day.
+* approved credit repair (effective ``r``) makes ``r - 1 day`` the last public day;
+* a penalty's stated 公示截止期 is its last public day, clamped into
+  ``[add_months(d, min) - 1, add_months(d, max) - 1]``;
+* a tax grade of year ``Y`` exists from ``tax_rating_release(Y)`` (April of ``Y + 1`` by
+  default); a D grade is public for ``public_months_by_grade.D`` months from then.
+
+Penalty precedence (policy.yaml ``penalty``): a decision of only 警告 is not published; a minor
+case (通报批评 / a fine below the threshold, nothing heavier) is published exactly 3 months in
+every department; a type minimum (消防 12 months) raises general and severe cases only, and their
+maximum with it; several kinds on one decision: the longest category; 是否严重失信 = 是 is severe.
 """
 
 from __future__ import annotations
@@ -36,9 +45,30 @@ ONE_DAY = timedelta(days=1)
 
 @lru_cache(maxsize=1)
 def load_policy(path: str | None = None) -> dict[str, Any]:
-    """The policy rules, read once per process."""
+    """The policy rules, read once per process and checked against the catalog."""
     with open(path or POLICY_PATH, encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+        data = yaml.safe_load(fh)
+    check_policy(data)
+    return data
+
+
+def check_policy(data: dict[str, Any]) -> None:
+    """Refuse a policy that names columns or types the catalog does not have."""
+    from credit.catalog import UnknownRecordType, load_catalog
+
+    catalog = load_catalog()
+    for ref in data["masking"].get("government_unmasked") or []:
+        type_ref, _, key = ref.partition(".")
+        dept, _, rtype = type_ref.partition("/")
+        try:
+            rt = catalog.get(dept, rtype)
+        except UnknownRecordType as exc:
+            raise ValueError(f"policy masking.government_unmasked: {exc}") from None
+        if key not in rt.personal_keys:
+            raise ValueError(f"policy masking.government_unmasked: {ref} is not a personal column")
+    for ref in list(data["penalty"].get("type_min_months") or {}) + list(data.get("record_start") or {}):
+        dept, _, rtype = ref.partition("/")
+        catalog.get(dept, rtype)
 
 
 def add_months(day: date, months: int) -> date:
@@ -131,7 +161,10 @@ def classify_penalty(department: str, record_type: str, fields: dict[str, Any]) 
     periods = pol["categories"][category]
     low, high = periods["min_months"], periods["max_months"]
     type_min = pol.get("type_min_months", {}).get(f"{department}/{record_type}")
-    if type_min and type_min > low:
+    applies = pol.get("type_min_applies_to", ["general", "severe"])
+    if type_min and type_min > low and category not in applies:
+        reasons.append(f"{department}/{record_type}: minimum {type_min} months not applied to a {category} case")
+    elif type_min and type_min > low:
         low, high = type_min, max(high, type_min)
         reasons.append(f"{department}/{record_type}: minimum {type_min} months")
     return PenaltyClass(category, low, high, tuple(reasons), blocked)
@@ -144,10 +177,16 @@ def _penalty(rt: RecordType, fields: dict[str, Any]) -> Publicity:
         return Publicity("penalty", "none", published=False, note="仅警告，不予公示")
     if start is None:
         return Publicity("penalty", klass.category, published=False, note="缺少处罚决定日期")
-    return Publicity(
-        "penalty", klass.category, True, start,
-        add_months(start, klass.max_months) - ONE_DAY, add_months(start, klass.min_months),
-    )
+    earliest = add_months(start, klass.min_months) - ONE_DAY
+    latest = add_months(start, klass.max_months) - ONE_DAY
+    last, note = latest, ""
+    stated_key = load_policy()["penalty"].get("stated_end_field")
+    stated = to_date(fields.get(stated_key)) if stated_key else None
+    if stated is not None:
+        last = min(max(stated, earliest), latest)
+        note = "按公示截止期" if last == stated else f"公示截止期 {stated} 超出法定期限，按 {last}"
+    return Publicity("penalty", klass.category, True, start, last,
+                     add_months(start, klass.min_months), note)
 
 
 def _fixed(rt: RecordType, fields: dict[str, Any]) -> Publicity:
@@ -180,8 +219,25 @@ def tax_rating_release(year: int) -> date:
     return date(year + 1, pol["release_month"], pol["release_day"])
 
 
+def latest_released_year(at: date) -> int:
+    """The most recent tax evaluation year whose ratings are released on ``at``."""
+    year = at.year
+    while tax_rating_release(year) > at:
+        year -= 1
+    return year
+
+
 def record_date(rt: RecordType, fields: dict[str, Any]) -> date | None:
-    """The date that dates the record (a rating year means its release date)."""
+    """The date from which the record exists (a rating year means its release date).
+
+    Normally the catalog's ``date_field``; ``record_start`` in policy.yaml names other fields for
+    types whose date field is a last-change date (a registration exists from 成立日期, not from
+    the 核准日期 of its latest change).
+    """
+    for key in (load_policy().get("record_start") or {}).get(f"{rt.department}/{rt.name}") or ():
+        found = to_date(fields.get(key))
+        if found is not None:
+            return found
     value = fields.get(rt.date_field) if rt.date_field else None
     if isinstance(value, int) and rt.column(rt.date_field or "").type == "year":
         return tax_rating_release(value) if 1900 < value < 3000 else None
@@ -189,7 +245,13 @@ def record_date(rt: RecordType, fields: dict[str, Any]) -> date | None:
 
 
 def _always(rt: RecordType, fields: dict[str, Any]) -> Publicity:
-    return Publicity("always", "", True, record_date(rt, fields), None)
+    start = record_date(rt, fields)
+    if (rt.department, rt.name) == ("tax", "credit_rating"):
+        months = (load_policy()["tax_rating"].get("public_months_by_grade") or {}).get(fields.get("grade"))
+        if months and start is not None:
+            return Publicity("always", "", True, start, add_months(start, months) - ONE_DAY,
+                             note=f"{fields.get('grade')}级公示{months}个月")
+    return Publicity("always", "", True, start, None)
 
 
 def _never(rt: RecordType, fields: dict[str, Any]) -> Publicity:

@@ -7,12 +7,12 @@ ids merged into an enterprise are part of its profile.
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Iterable
 
+import orjson
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -43,7 +43,22 @@ def resolve_enterprise(session: Session, enterprise_id: int) -> int:
         current = ent.successor_id
 
 
-def _absorbed_ids(session: Session, enterprise_id: int) -> set[int]:
+def successor_map(session: Session) -> dict[int, int]:
+    """Every merged enterprise id -> its current id, in one query (for whole-table work)."""
+    successors: dict[int, int] = dict(session.execute(
+        select(Enterprise.id, Enterprise.successor_id).where(Enterprise.successor_id.is_not(None))
+    ).all())
+    out: dict[int, int] = {}
+    for start in successors:
+        current, seen = start, {start}
+        while current in successors and successors[current] not in seen:
+            current = successors[current]
+            seen.add(current)
+        out[start] = current
+    return out
+
+
+def absorbed_ids(session: Session, enterprise_id: int) -> set[int]:
     """The enterprise and every id merged (directly or not) into it."""
     successors = dict(session.execute(
         select(Enterprise.id, Enterprise.successor_id).where(Enterprise.successor_id.is_not(None))
@@ -57,30 +72,57 @@ def _absorbed_ids(session: Session, enterprise_id: int) -> set[int]:
     return ids
 
 
-def current_records(session: Session, enterprise_ids: Iterable[int] | None = None) -> list[Record]:
-    """Current, not revoked versions of the records linked to the enterprises (None: all)."""
+_COLUMNS = (SourceRecord.department, SourceRecord.record_type, SourceRecord.record_id,
+            SourceRecord.version, SourceRecord.fields, SourceRecord.batch_id,
+            SourceRecord.file_hash, SourceRecord.row_number)
+
+
+def current_records(
+    session: Session, enterprise_ids: Iterable[int] | None = None,
+    types: Iterable[tuple[str, str]] | None = None,
+) -> list[Record]:
+    """Current, not revoked versions of the records linked to the enterprises (None: all).
+
+    ``types`` limits the (department, record_type) pairs read. Plain columns are selected (no ORM
+    objects), and for given enterprises the latest-version search covers only their records, so
+    one profile does not scan the whole table.
+    """
     key = (SourceRecord.department, SourceRecord.record_type, SourceRecord.record_id)
-    latest = select(*key, func.max(SourceRecord.version).label("v")).group_by(*key).subquery()
+    link_on = ((RecordLink.department == SourceRecord.department)
+               & (RecordLink.record_type == SourceRecord.record_type)
+               & (RecordLink.record_id == SourceRecord.record_id))
+    latest_q = select(*key, func.max(SourceRecord.version).label("v"))
+    if enterprise_ids is not None:
+        ids = list(enterprise_ids)
+        if not ids:
+            return []
+        latest_q = latest_q.join(RecordLink, link_on).where(RecordLink.enterprise_id.in_(ids))
+    type_filter = None
+    if types is not None:
+        pairs = list(types)
+        if not pairs:
+            return []
+        depts = {d for d, _ in pairs}
+        rtypes = {t for _, t in pairs}
+        type_filter = SourceRecord.department.in_(depts) & SourceRecord.record_type.in_(rtypes)
+        latest_q = latest_q.where(type_filter)
+    latest = latest_q.group_by(*key).subquery()
     stmt = (
-        select(SourceRecord, RecordLink.enterprise_id)
+        select(*_COLUMNS, RecordLink.enterprise_id)
         .join(latest, (latest.c.department == SourceRecord.department)
               & (latest.c.record_type == SourceRecord.record_type)
               & (latest.c.record_id == SourceRecord.record_id)
               & (latest.c.v == SourceRecord.version))
-        .join(RecordLink, (RecordLink.department == SourceRecord.department)
-              & (RecordLink.record_type == SourceRecord.record_type)
-              & (RecordLink.record_id == SourceRecord.record_id))
+        .join(RecordLink, link_on)
         .where(SourceRecord.op != "revoke")
         .order_by(SourceRecord.department, SourceRecord.record_type, SourceRecord.record_id)
     )
     if enterprise_ids is not None:
-        stmt = stmt.where(RecordLink.enterprise_id.in_(list(enterprise_ids)))
-    return [_record(src, eid) for src, eid in session.execute(stmt)]
-
-
-def _record(src: SourceRecord, enterprise_id: int) -> Record:
-    return Record(src.department, src.record_type, src.record_id, enterprise_id, src.version,
-                  json.loads(src.fields), src.batch_id, src.file_hash, src.row_number)
+        stmt = stmt.where(RecordLink.enterprise_id.in_(ids))
+    wanted = set(pairs) if types is not None else None
+    return [Record(dept, rtype, rid, eid, version, orjson.loads(fields), batch, fhash, row)
+            for dept, rtype, rid, version, fields, batch, fhash, row, eid in session.execute(stmt)
+            if wanted is None or (dept, rtype) in wanted]
 
 
 @dataclass(frozen=True)
@@ -107,6 +149,11 @@ def _identity_of(record: Disclosed) -> Identity:
     if "uscc" not in values and record.department == "tax":
         tid = record.fields.get("taxpayer_id")
         values["uscc"] = tid if tid and len(tid) == 18 else None
+    uscc = values.get("uscc")
+    if isinstance(uscc, str) and len(uscc) == 18:
+        # GB 32100: characters 9-17 are the organization code; the taxpayer id is the USCC
+        values["org_code"] = values.get("org_code") or f"{uscc[8:16]}-{uscc[16]}"
+        values["taxpayer_id"] = values.get("taxpayer_id") or uscc
     return Identity(**values, status=record.fields.get("status"),
                     source=f"{record.department}/{record.record_type}/{record.record_id}")
 
@@ -150,7 +197,7 @@ def build_profile(session: Session, enterprise_id: int, viewer: Viewer, at: date
     """The profile of an enterprise (or its successor) as ``viewer`` may see it on ``at``."""
     at = at or date.today()
     current = resolve_enterprise(session, enterprise_id)
-    ids = _absorbed_ids(session, current)
+    ids = absorbed_ids(session, current)
     records = [r if r.enterprise_id == current else _rehome(r, current)
                for r in current_records(session, ids)]
     shown = disclose(session, _rescope(viewer, enterprise_id, current), at, records)
@@ -181,38 +228,55 @@ def _value_text(value: Any) -> str:
     return str(value)
 
 
+VIEWER_LABELS = {"public": "公众 public", "authorised": "授权查询方 authorised querier",
+                 "enterprise": "企业本身 the enterprise", "government": "政务用户 government"}
+
+
+def viewer_label(kind: str) -> str:
+    """A viewer kind as a regulator reads it: Chinese first, English second."""
+    return VIEWER_LABELS.get(kind, kind)
+
+
 def _render_record(record: Disclosed) -> list[str]:
     rt = load_catalog().get(record.department, record.record_type)
     p = record.provenance
-    head = (f"  - {record.record_id} [{record.openness}] "
-            f"{' '.join(record.marks)} (batch {p['batch_id']}, file {str(p['file_hash'])[:12]}, "
-            f"row {p['row_number']}, v{p['version']})")
-    lines = [head.replace("]  (", "] (")]
+    marks = f" 【{'，'.join(record.marks)}】" if record.marks else ""
+    lines = [f"  - {record.record_id} [{record.openness}]{marks}",
+             f"      来源 source: {record.department_zh} {record.department}, 日期 date {record.record_date or '—'}, "
+             f"批次 batch {p['batch_id']}, 文件 file {str(p['file_hash'])[:12]}, 行 row {p['row_number']}, "
+             f"版本 version {p['version']}"]
     pub = record.publicity
     if pub.published and (pub.start or pub.last_day):
-        lines.append(f"      公示期: {pub.start or ''} 至 {pub.last_day or '—'} {pub.note}".rstrip())
+        lines.append(f"      公示期 publicity: {pub.start or '—'} 至 to {pub.last_day or '—'} {pub.note}".rstrip())
+    elif not pub.published:
+        lines.append(f"      不公示 not published: {pub.note}".rstrip())
     for col in rt.columns:
         if col.key in record.fields and record.fields[col.key] not in (None, "", []):
-            lines.append(f"      {col.zh}: {_value_text(record.fields[col.key])}")
+            lines.append(f"      {col.zh} ({col.key}): {_value_text(record.fields[col.key])}")
     return lines
 
 
 def render_profile(profile: Profile) -> str:
-    """The profile as printable text (Chinese labels), for the CLI."""
+    """The profile as printable text for the CLI: Chinese first, English second."""
     ident = profile.identity
+    merged = (f"（请求 requested {profile.requested_id}，已合并 merged）"
+              if profile.requested_id != profile.enterprise_id else "")
     lines = [
-        f"企业 {profile.enterprise_id}"
-        + (f" (请求 {profile.requested_id}, 已合并)" if profile.requested_id != profile.enterprise_id else "")
-        + f" — 视角 {profile.viewer}, 日期 {profile.as_of.isoformat()}",
-        f"名称: {ident.name or ''}  曾用名: {'；'.join(ident.former_names)}",
-        f"统一社会信用代码: {ident.uscc or ''}  注册号: {ident.reg_no or ''}  "
-        f"组织机构代码: {ident.org_code or ''}",
-        f"法定代表人: {ident.legal_rep or ''}  登记状态: {ident.status or ''}  住所: {ident.address or ''}",
+        f"企业信用档案 Enterprise credit profile: 企业 enterprise {profile.enterprise_id}{merged}",
+        f"视角 viewer: {viewer_label(profile.viewer)}；日期 as of: {profile.as_of.isoformat()}",
+        f"名称 name: {ident.name or '—'}；曾用名 former names: {'；'.join(ident.former_names) or '—'}",
+        f"统一社会信用代码 USCC: {ident.uscc or '—'}；注册号 reg. no.: {ident.reg_no or '—'}；"
+        f"组织机构代码 org. code: {ident.org_code or '—'}；纳税人识别号 taxpayer id: {ident.taxpayer_id or '—'}",
+        f"法定代表人 legal rep.: {ident.legal_rep or '—'}；登记状态 status: {ident.status or '—'}；"
+        f"住所 address: {ident.address or '—'}",
+        f"身份信息来源 identity from: {ident.source or '—'}",
     ]
     catalog = load_catalog()
+    if not profile.sections:
+        lines.append("无可见记录 no visible records")
     for dept, types in profile.sections.items():
         for rtype, records in types.items():
-            lines.append(f"{catalog.get(dept, rtype).label}: {len(records)}")
+            lines.append(f"{catalog.get(dept, rtype).label}: {len(records)} 条 records")
             for record in records:
                 lines.extend(_render_record(record))
     return "\n".join(lines)

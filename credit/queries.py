@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from credit import audit
 from credit.gate import AUTHORISED, ENTERPRISE, GOVERNMENT, PUBLIC, Viewer
 from credit.policy import load_policy
-from credit.profile import Profile, build_profile, render_profile, resolve_enterprise
+from credit.profile import Profile, absorbed_ids, build_profile, render_profile, resolve_enterprise
 from credit.workflow_models import QueryGrant, QueryLog
 from credit.workflows import (
     ROLE_QUERIER, Actor, InvalidRequest, NotAuthorized, NotFound,
@@ -91,9 +91,13 @@ def authorised_profile(
 
 
 def queries_about(session: Session, enterprise_id: int) -> list[QueryLog]:
-    """Every authorised query made about the enterprise, oldest first (the enterprise sees them)."""
-    current = resolve_enterprise(session, enterprise_id)
-    stmt = select(QueryLog).where(QueryLog.enterprise_id == current).order_by(QueryLog.id)
+    """Every authorised query made about the enterprise (or an id merged into it), oldest first.
+
+    The enterprise sees them all: who asked (organisation and person), on what legal basis or
+    consent reference, for which view date, and when.
+    """
+    ids = absorbed_ids(session, resolve_enterprise(session, enterprise_id))
+    stmt = select(QueryLog).where(QueryLog.enterprise_id.in_(ids)).order_by(QueryLog.id)
     return list(session.scalars(stmt))
 
 
@@ -119,4 +123,8 @@ def profile_command(
         return render_profile(authorised_profile(session, actor, grant_id, on=date.today(), at=at))
     else:
         raise InvalidRequest(f"unknown viewer {as_}")
-    return render_profile(build_profile(session, enterprise_id, viewer, at))
+    profile = build_profile(session, enterprise_id, viewer, at)
+    if as_ != PUBLIC:   # non-public views (unmasked or non-public data) are logged
+        audit.record(session, actor=user, action="profile.view", subject=f"enterprise:{profile.enterprise_id}",
+                     reason=f"viewer {as_}", details={"as_of": at, "records": len(profile.records)})
+    return render_profile(profile)

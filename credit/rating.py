@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from credit.gate import Disclosed, Viewer
-from credit.policy import add_months, load_policy
+from credit.policy import add_months, latest_released_year, load_policy
 from credit.profile import build_profile
 
 log = logging.getLogger(__name__)
@@ -38,6 +38,7 @@ class Line:
     record_type: str
     record_id: str
     record_date: date | None
+    marks: tuple[str, ...] = ()
 
 
 @dataclass
@@ -54,15 +55,12 @@ class Rating:
 
     def explain(self) -> str:
         """The score line by line, as printable text."""
-        out = [f"企业 {self.enterprise_id} {self.as_of}: {self.grade} ({self.score}) — 基础分 {self.base}"]
+        out = [f"企业 enterprise {self.enterprise_id}，日期 as of {self.as_of}：等级 grade {self.grade}"
+               f"（得分 score {self.score}）— 基础分 base {self.base}"]
         out += [f"  {ln.points:+d} {ln.label}: {ln.department}/{ln.record_type}/{ln.record_id}"
-                f" ({ln.record_date or ''})" for ln in self.lines]
+                f" ({ln.record_date or ''}){' 【' + '，'.join(ln.marks) + '】' if ln.marks else ''}"
+                for ln in self.lines]
         return "\n".join(out)
-
-
-def _latest_rating_year(records: list[Disclosed]) -> int | None:
-    years = [d.fields.get("year") for d in records if (d.department, d.record_type) == ("tax", "credit_rating")]
-    return max((y for y in years if isinstance(y, int)), default=None)
 
 
 def kind_of(d: Disclosed, at: date, latest_year: int | None) -> str | None:
@@ -94,7 +92,7 @@ def score_records(records: list[Disclosed], at: date) -> tuple[int, list[Line]]:
     """The score and its lines for the records one viewer sees."""
     pol = load_policy()["rating"]
     rules = {r["kind"]: r for r in pol["rules"]}
-    latest = _latest_rating_year(records)
+    latest = latest_released_year(at)   # an older grade is not "最近一年" any more
     used: dict[str, int] = {}
     lines: list[Line] = []
     for d in sorted(records, key=lambda r: (r.record_date or date.min, r.record_id), reverse=True):
@@ -105,7 +103,7 @@ def score_records(records: list[Disclosed], at: date) -> tuple[int, list[Line]]:
             continue
         used[rule["kind"]] = used.get(rule["kind"], 0) + 1
         lines.append(Line(rule["kind"], rule["label"], int(rule["points"]), d.department,
-                          d.record_type, d.record_id, d.record_date))
+                          d.record_type, d.record_id, d.record_date, d.marks))
     return pol["base"] + sum(ln.points for ln in lines), lines
 
 

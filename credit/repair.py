@@ -23,7 +23,7 @@ from credit.catalog import load_catalog
 from credit.gate import Record, Viewer, decide
 from credit.objections import current_version, linked_enterprise
 from credit.policy import classify_penalty, load_policy, publicity_of, to_date
-from credit.profile import current_records
+from credit.profile import absorbed_ids, current_records, resolve_enterprise
 from credit.workflow_models import RepairApplication
 from credit.workflows import (
     Actor, InvalidTransition, NotFound, require_department, require_enterprise, require_text,
@@ -35,9 +35,8 @@ PENDING, APPROVED, REJECTED, REFUSED = "pending", "approved", "rejected", "refus
 
 
 def _not_abnormal_listed(session: Session, record: Record, on: date) -> str | None:
-    for other in current_records(session, [record.enterprise_id]):
-        if (other.department, other.record_type) != ("commerce", "abnormal_list"):
-            continue
+    ids = absorbed_ids(session, record.enterprise_id)
+    for other in current_records(session, ids, types=[("commerce", "abnormal_list")]):
         if decide(other, Viewer.public(), on) is not None:
             return f"仍在经营异常名录中（{other.record_id}）"
     return None
@@ -48,7 +47,7 @@ def _no_repeat_violation(session: Session, record: Record, on: date) -> str | No
     since = to_date(record.fields.get("decision_date"))
     if not kind or since is None:
         return None
-    for other in current_records(session, [record.enterprise_id]):
+    for other in current_records(session, absorbed_ids(session, record.enterprise_id)):
         if other.key == record.key or other.fields.get("violation_type") != kind:
             continue
         when = to_date(other.fields.get("decision_date"))
@@ -72,6 +71,10 @@ def _refusal(session: Session, record: Record, on: date) -> tuple[str, date | No
     window = publicity_of(rt, record.fields)
     if not window.is_public(on):
         return "该记录当前未在公示期内，无需修复", None
+    if (window.repair_from is not None and window.last_day is not None
+            and window.repair_from > window.last_day):
+        return (f"最短公示期即最长公示期，{window.last_day.isoformat()} 公示期满自动停止公示，"
+                "不适用提前修复"), None
     if window.repair_from is not None and on < window.repair_from:
         return f"最短公示期未满，{window.repair_from.isoformat()} 起可申请", window.repair_from
     for name in load_policy()["repair"]["checks"]:
@@ -95,7 +98,7 @@ def apply_for_repair(
     """The enterprise applies with its proof; refused at once (status 'refused') or pending."""
     proof = require_text(proof, "proof of correction")
     src = current_version(session, department, record_type, record_id)
-    enterprise_id = linked_enterprise(session, department, record_type, record_id)
+    enterprise_id = resolve_enterprise(session, linked_enterprise(session, department, record_type, record_id))
     require_enterprise(actor, enterprise_id)
     if src.op == "revoke":
         raise InvalidTransition("the record has been revoked")
@@ -154,6 +157,7 @@ def reject_repair(session: Session, actor: Actor, application_id: int, *, reason
 
 
 def repairs_about(session: Session, enterprise_id: int) -> list[RepairApplication]:
-    """Every repair application of the enterprise, oldest first."""
-    stmt = select(RepairApplication).where(RepairApplication.enterprise_id == enterprise_id)
+    """Every repair application of the enterprise (or an id merged into it), oldest first."""
+    ids = absorbed_ids(session, resolve_enterprise(session, enterprise_id))
+    stmt = select(RepairApplication).where(RepairApplication.enterprise_id.in_(ids))
     return list(session.scalars(stmt.order_by(RepairApplication.id)))

@@ -258,6 +258,9 @@ def _table(src: RowSource, rows: Iterator[tuple[int, list[Cell]]],
     for number, cells in rows:
         if _is_blank(cells):
             continue
+        if lead == 0 and len(cells) == len(headers):
+            yield RawRow(number, dict(zip(headers, cells)))
+            continue
         values = {h: (cells[i] if i < len(cells) else None) for i, h in enumerate(headers, lead)}
         extra = [c for c in cells[:lead] + cells[end:] if not _is_blank([c])]
         for k, cell in enumerate(extra, 1):

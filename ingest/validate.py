@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from functools import lru_cache, partial
+from functools import partial
 from typing import Any, Callable
 
 from marshmallow import Schema, ValidationError, fields as mm_fields
@@ -60,23 +60,18 @@ def _enum_list(col: Column, value: Any) -> tuple[str, ...] | None:
 
 
 _UNCACHED_TYPES = frozenset({"text"})
+_CACHE_LIMIT = 1 << 14
+_MISS = object()
 
 
 def converter_for(col: Column) -> Converter:
-    """The normalising function for one catalog column, memoised for text input.
+    """The normalising function for one catalog column."""
+    return _converter(col)
 
-    Values repeat heavily within a file (dates, authorities, enum values, one company's codes), so a
-    small cache per column saves most of the normalisation cost on large files.
-    """
-    convert = _converter(col)
-    if col.type in _UNCACHED_TYPES or col.key == "record_id":
-        return convert
-    cached = lru_cache(maxsize=1 << 14)(convert)
 
-    def memoised(value: Any) -> Any:
-        return cached(value) if type(value) is str else convert(value)
-
-    return memoised
+def _cacheable(col: Column) -> bool:
+    """Values of this column repeat within a file (dates, authorities, enums, codes): memoise them."""
+    return col.type not in _UNCACHED_TYPES and col.key != "record_id"
 
 
 def _converter(col: Column) -> Converter:
@@ -129,7 +124,8 @@ class RowValidator:
         else:
             self._map_headers(headers)
         present = {c.key for c in self.mapping.values()}
-        self._plan = [(h, c.key, c.label, converter_for(c)) for h, c in self.mapping.items()]
+        self._plan = [(h, c.key, c.label, converter_for(c), {} if _cacheable(c) else None)
+                      for h, c in self.mapping.items()]
         self._required = [(c.key, c.label) for c in rtype.columns if c.required and c.key != "record_id"]
         self._absent = [c.key for c in rtype.columns if c.key not in present]
         self._identity = rtype.identity_columns
@@ -174,16 +170,27 @@ class RowValidator:
         if self.per_record_keys:
             values = self._rekey(values)
         get = values.get
-        for header, key, label, convert in self._plan:
+        for header, key, label, convert, cache in self._plan:
             raw = get(header)
             if raw is None or raw == "":
                 out[key] = None
                 continue
+            memo = cache is not None and type(raw) is str
+            if memo:
+                hit = cache.get(raw, _MISS)
+                if hit is not _MISS:
+                    out[key] = hit
+                    continue
             try:
-                out[key] = convert(raw)
+                value = out[key] = convert(raw)
             except ValueError as exc:
                 out[key] = None
                 result.errors.append((label, str(exc)))
+                continue
+            if memo:
+                if len(cache) >= _CACHE_LIMIT:
+                    cache.clear()
+                cache[raw] = value
         for key in self._absent:
             out[key] = None
         extras = "_extra_1" in values and [k for k in values if k.startswith("_extra_") and not nz.is_empty(values[k])]

@@ -131,3 +131,33 @@ def test_every_step_audited(session, objection, commerce_clerk):
     assert [e.action for e in entries] == ["objection.file", "objection.extend", "objection.reject"]
     assert entries[-1].reason == "证据不足" and "王科员" in entries[-1].actor
     assert audit.verify(session).ok
+
+
+def test_correction_may_not_touch_op_or_record_id(session, objection, commerce_clerk):
+    for bad in ({"op": "revoke"}, {"record_id": "P9"}):
+        with pytest.raises(InvalidRequest):
+            uphold_objection(session, commerce_clerk, objection.id, reason="x", on=FILED, corrected=bad)
+
+
+def test_corrected_name_reaches_identity_view(session, objection, commerce_clerk):
+    uphold_objection(session, commerce_clerk, objection.id, reason="名称更正", on=date(2026, 2, 12),
+                     corrected={"subject_name": "长沙新名称有限公司"})
+    newest = session.scalars(select(SourceRecord).where(SourceRecord.record_id == "P1")
+                             .order_by(SourceRecord.version.desc())).first()
+    assert newest.name == "长沙新名称有限公司"
+
+
+def test_merged_enterprise_may_object_to_records_of_absorbed_id(session, commerce_clerk):
+    from matching.models import Enterprise
+    from tests.credit.builders import ensure_enterprise
+    ensure_enterprise(session, 2)
+    penalty(session, "P7", "2026-01-10", enterprise_id=1, fine=5.0)
+    ent = session.get(Enterprise, 1)
+    ent.status, ent.successor_id = "merged", 2
+    session.flush()
+    successor = Actor("新公司", "enterprise", enterprise_id=2)
+    obj = file_objection(session, successor, "commerce", "penalty", "P7", reason="r", on=FILED)
+    assert obj.enterprise_id == 2 and objections_about(session, 1) == [obj]
+    with pytest.raises(NotAuthorized):
+        file_objection(session, Actor("旧", "enterprise", enterprise_id=1), "commerce", "penalty", "P7",
+                       reason="r", on=FILED)

@@ -79,15 +79,73 @@ def test_several_kinds_longest_applies():
 
 
 def test_fire_penalty_minimum_one_year():
-    minor_fire = pen("2025-01-10", ["通报批评"], department="public_security", record_type="fire_penalty")
-    edges(minor_fire, "2025-01-10", "2026-01-09")
-    klass = classify_penalty("public_security", "fire_penalty", minor_fire.fields)
-    assert (klass.min_months, klass.max_months) == (12, 12)
+    general_fire = pen("2025-01-10", ["罚款"], fine=3.0, department="public_security", record_type="fire_penalty")
+    edges(general_fire, "2025-01-10", "2026-01-09")
+    klass = classify_penalty("public_security", "fire_penalty", general_fire.fields)
+    assert (klass.category, klass.min_months, klass.max_months) == ("general", 12, 12)
     rt = load_catalog().get("public_security", "fire_penalty")
-    assert publicity_of(rt, minor_fire.fields).repair_from == date(2026, 1, 10)
+    assert publicity_of(rt, general_fire.fields).repair_from == date(2026, 1, 10)
+    serious_fire = pen("2025-01-10", ["罚款"], fine=3.0, serious=True, department="public_security",
+                       record_type="fire_penalty")
+    assert classify_penalty("public_security", "fire_penalty", serious_fire.fields).min_months == 12
+    edges(serious_fire, "2025-01-10", "2028-01-09")
     general = pen("2025-01-10", ["罚款"], fine=3.0, department="quality")
     rt_q = load_catalog().get("quality", "penalty")
     assert publicity_of(rt_q, general.fields).repair_from == date(2025, 4, 10)
+
+
+def test_minor_fire_penalty_stays_minor():
+    """Precedence: the minor-case ceiling (3 months at most) beats the fire-safety floor."""
+    minor_fire = pen("2025-01-10", ["通报批评"], department="public_security", record_type="fire_penalty")
+    edges(minor_fire, "2025-01-10", "2025-04-09")
+    klass = classify_penalty("public_security", "fire_penalty", minor_fire.fields)
+    assert (klass.category, klass.min_months, klass.max_months) == ("minor", 3, 3)
+    small_fine_fire = pen("2025-01-10", ["罚款"], fine=0.5, department="public_security",
+                          record_type="fire_penalty")
+    edges(small_fine_fire, "2025-01-10", "2025-04-09")
+    warning_fire = pen("2025-01-10", ["警告"], department="public_security", record_type="fire_penalty")
+    assert not public_on(warning_fire, "2025-01-10")
+
+
+def test_minor_case_minimum_equals_maximum():
+    klass = classify_penalty("commerce", "penalty", {"penalty_kinds": ["罚款"], "fine_amount": 0.5})
+    assert (klass.category, klass.min_months, klass.max_months) == ("minor", 3, 3)
+    rt = load_catalog().get("commerce", "penalty")
+    window = publicity_of(rt, {"penalty_kinds": ["通报批评"], "decision_date": "2025-01-10"})
+    assert window.last_day == date(2025, 4, 9) and window.repair_from == date(2025, 4, 10)
+
+
+def test_fine_without_kind_counts_as_fine():
+    edges(pen("2025-01-10", [], fine=0.5), "2025-01-10", "2025-04-09")
+    edges(pen("2025-01-10", [], fine=5.0), "2025-01-10", "2026-01-09")
+
+
+def test_unknown_kind_is_general():
+    edges(pen("2025-01-10", ["责令改正"]), "2025-01-10", "2026-01-09")
+
+
+def test_warning_and_criticism_is_minor():
+    edges(pen("2025-01-10", ["警告", "通报批评"]), "2025-01-10", "2025-04-09")
+
+
+# 公示截止期 stated by the department: the end of publication, clamped into [min, max]
+@pytest.mark.parametrize("kinds, fine, serious, stated, last", [
+    (["罚款"], 5.0, None, "2025-08-31", "2025-08-31"),       # inside [3, 12] months: as stated
+    (["罚款"], 5.0, None, "2025-04-09", "2025-04-09"),       # exactly the minimum
+    (["罚款"], 5.0, None, "2025-03-01", "2025-04-09"),       # below the minimum: raised
+    (["罚款"], 5.0, None, "2026-01-09", "2026-01-09"),       # exactly the maximum
+    (["罚款"], 5.0, None, "2027-01-01", "2026-01-09"),       # beyond the maximum: capped
+    (["罚款"], 5.0, True, "2026-06-30", "2026-06-30"),       # serious: inside [12, 36]
+    (["罚款"], 5.0, True, "2025-06-30", "2026-01-09"),       # serious: raised to 1 year
+    (["通报批评"], None, None, "2026-01-01", "2025-04-09"),   # minor: always 3 months
+])
+def test_stated_publicity_end_clamped(kinds, fine, serious, stated, last):
+    record = pen("2025-01-10", kinds, fine=fine, serious=serious, publicity_until=stated)
+    edges(record, "2025-01-10", last)
+
+
+def test_unparsable_stated_end_means_maximum():
+    edges(pen("2025-01-10", ["罚款"], fine=5.0, publicity_until="长期"), "2025-01-10", "2026-01-09")
 
 
 def test_leap_day_decision():
@@ -135,8 +193,27 @@ def test_loan_default_and_police_case_never_public():
 @pytest.mark.parametrize("grade, public", [("A", True), ("B", False), ("M", False), ("C", False), ("D", True)])
 def test_tax_grade_openness(grade, public):
     record = rec("tax", "credit_rating", taxpayer_name="某某公司", year=2024, grade=grade)
-    assert not public_on(record, "2024-12-31")   # released 2025-01-01
-    assert public_on(record, "2025-01-01") is public
+    assert not public_on(record, "2025-03-31")   # released in April: 2025-04-01
+    assert public_on(record, "2025-04-01") is public
+    assert decide(record, Viewer.government(), date(2025, 3, 31)) is None
+    assert decide(record, Viewer.government(), date(2025, 4, 1)) is not None
+
+
+def test_d_grade_public_twelve_months_a_grade_stays():
+    d = rec("tax", "credit_rating", taxpayer_name="某某公司", year=2024, grade="D")
+    edges(d, "2025-04-01", "2026-03-31")
+    assert decide(d, Viewer.government(), date(2027, 1, 1)) is not None   # stays for government
+    a = rec("tax", "credit_rating", taxpayer_name="某某公司", year=2024, grade="A")
+    assert public_on(a, "2030-01-01")
+
+
+def test_registration_exists_from_establishment_not_last_change():
+    reg = rec("commerce", "registration", name="某某公司", established_date="2010-05-01",
+              approval_date="2025-06-01")
+    assert not public_on(reg, "2010-04-30")
+    assert public_on(reg, "2010-05-01") and public_on(reg, "2025-05-31")
+    no_est = rec("commerce", "registration", name="某某公司", approval_date="2025-06-01")
+    assert not public_on(no_est, "2025-05-31") and public_on(no_est, "2025-06-01")
 
 
 def test_spot_check_always_public_from_announcement():

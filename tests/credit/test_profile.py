@@ -84,3 +84,34 @@ def test_profile_command_text(session):
     assert "P1" in render_profile(build_profile(session, 1, Viewer.government(), AT))
     with pytest.raises(InvalidRequest):
         profile_command(session, 1, "authorised", AT)
+
+
+def test_identity_derives_org_code_and_taxpayer_id_from_uscc(session):
+    registration(session)
+    ident = build_profile(session, 1, Viewer.public(), AT).identity
+    assert ident.org_code == "MA4L0XXX-1" and ident.taxpayer_id == "91430100MA4L0XXX1X"
+
+
+def test_profile_text_is_bilingual_and_names_viewer_and_date(session):
+    registration(session)
+    penalty(session, "P1", "2026-01-10", fine=5.0)
+    lines = profile_command(session, 1, "public", AT).splitlines()
+    assert lines[0].startswith("企业信用档案 Enterprise credit profile")
+    assert lines[1] == "视角 viewer: 公众 public；日期 as of: 2026-06-01"
+    text = "\n".join(lines)
+    assert "来源 source: 工商 commerce" in text and "公示期 publicity: 2026-01-10 至 to 2027-01-09" in text
+
+
+def test_registration_shown_on_dates_before_its_last_change(session):
+    registration(session, established_date="2010-05-01", approval_date="2025-06-01")
+    assert build_profile(session, 1, Viewer.public(), date(2020, 1, 1)).identity.name == "长沙某某科技有限公司"
+    assert build_profile(session, 1, Viewer.public(), date(2010, 4, 30)).records == []
+
+
+def test_non_public_profile_views_audited(session):
+    from credit import audit
+    registration(session)
+    profile_command(session, 1, "public", AT)
+    profile_command(session, 1, "government", AT, user="监管员")
+    (entry,) = audit.entries_about(session, "enterprise:1")
+    assert entry.action == "profile.view" and entry.actor == "监管员"

@@ -29,11 +29,31 @@ def test_before_minimum_period_refused_with_date(session, company):
 
 
 def test_fire_penalty_minimum_one_year(session, company):
-    penalty(session, "F1", "2025-03-01", fine=5.0, department="public_security",
+    # a serious fire penalty: minimum raised to 1 year, published up to 3 years
+    penalty(session, "F1", "2025-03-01", fine=5.0, serious=True, department="public_security",
             record_type="fire_penalty")
     app = apply(session, company, "F1", date(2026, 2, 28), department="public_security",
                 record_type="fire_penalty")
     assert app.status == "refused" and app.possible_from == date(2026, 3, 1)
+    ok = apply(session, company, "F1", date(2026, 3, 1), department="public_security",
+               record_type="fire_penalty")
+    assert ok.status == "pending"
+
+
+def test_general_fire_penalty_has_no_early_repair(session, company):
+    # general fire: minimum 1 year = maximum 1 year, publication simply ends
+    penalty(session, "F2", "2025-03-01", fine=5.0, department="public_security",
+            record_type="fire_penalty")
+    app = apply(session, company, "F2", date(2026, 2, 28), department="public_security",
+                record_type="fire_penalty")
+    assert app.status == "refused" and app.possible_from is None
+    assert "2026-02-28 公示期满自动停止公示" in app.reason
+
+
+def test_minor_penalty_has_no_early_repair(session, company):
+    penalty(session, "P9", "2026-01-10", kinds=["通报批评"])
+    app = apply(session, company, "P9", date(2026, 4, 9))
+    assert app.status == "refused" and app.possible_from is None and "自动停止" in app.reason
 
 
 @pytest.mark.parametrize("kind", ["吊销许可证件", "责令停产停业"])
