@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -54,8 +54,9 @@ class SourceRecord(Base):
 
     __tablename__ = "source_records"
     __table_args__ = (
+        # the only index: every other lookup goes through matching's keys or enterprise links, and
+        # each extra index costs the bulk insert a few microseconds a row
         UniqueConstraint("department", "record_type", "record_id", "version"),
-        Index("ix_source_records_uscc", "uscc"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 04:17:19.570972
+Create Date: 2026-11-22 04:40:16.428922
 
 """
 from typing import Sequence, Union
@@ -204,9 +204,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('department', 'record_type', 'record_id', 'version')
     )
-    with op.batch_alter_table('source_records', schema=None) as batch_op:
-        batch_op.create_index('ix_source_records_uscc', ['uscc'], unique=False)
-
     op.create_table('objections',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
@@ -265,9 +262,6 @@ def downgrade() -> None:
         batch_op.drop_index('ix_objections_record')
 
     op.drop_table('objections')
-    with op.batch_alter_table('source_records', schema=None) as batch_op:
-        batch_op.drop_index('ix_source_records_uscc')
-
     op.drop_table('source_records')
     with op.batch_alter_table('repair_applications', schema=None) as batch_op:
         batch_op.drop_index('ix_repair_record')
