@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any, Callable
 
 from marshmallow import Schema, ValidationError, fields as mm_fields
@@ -224,26 +224,40 @@ _STATUS_ZH = {ids.BAD_CHECK: "校验位不符 / check character does not match",
               ids.BAD_FORMAT: "格式不符 / malformed", ids.PLACEHOLDER: "占位值 / placeholder"}
 
 
+_IDENTITY_ROLES = ("name", "former_names", "uscc", "reg_no", "org_code", "taxpayer_id", "loan_card_no",
+                   "legal_rep", "address")
+
+
 def identity_view(fields: dict[str, Any], roles: dict[str, str]) -> tuple[dict[str, str | None], dict[str, str]]:
     """The identity columns of a record, with codes placed by their shape, and warning flags."""
-    identity: dict[str, str | None] = {r: None for r in ("name", "former_names", "uscc", "reg_no", "org_code",
-                                                           "taxpayer_id", "loan_card_no", "legal_rep", "address")}
-    flags: dict[str, str] = {}
+    identity: dict[str, str | None] = dict.fromkeys(_IDENTITY_ROLES)
     for role, key in roles.items():
         value = fields.get(key)
         if role == "former_names":
             identity[role] = "；".join(value) if value else None
         elif role not in _CODE_ROLES:
             identity[role] = value
-    for role in _CODE_ROLES:
-        key = roles.get(role)
-        if key and fields.get(key):
-            _place_code(role, key, fields[key], identity, flags)
-    if identity["uscc"] and not identity["org_code"]:
-        identity["org_code"] = ids.org_code_of(identity["uscc"])
-    if not identity["org_code"] and identity["taxpayer_id"] and len(identity["taxpayer_id"]) == 15:
-        identity["org_code"] = ids.org_code_of(identity["taxpayer_id"])
-    return identity, flags
+    codes = tuple((role, roles[role], fields.get(roles[role])) for role in _CODE_ROLES if role in roles)
+    placed, flags = _codes_view(codes)
+    identity.update(placed)
+    return identity, dict(flags)
+
+
+@lru_cache(maxsize=1 << 16)
+def _codes_view(codes: tuple[tuple[str, str, str | None], ...]) -> tuple[tuple[tuple[str, str | None], ...],
+                                                                          tuple[tuple[str, str], ...]]:
+    """Codes placed by shape and their flags; memoised, as one enterprise's codes repeat in a file."""
+    identity: dict[str, str | None] = {}
+    flags: dict[str, str] = {}
+    for role, key, value in codes:
+        if value:
+            _place_code(role, key, value, identity, flags)
+    if identity.get("uscc") and not identity.get("org_code"):
+        identity["org_code"] = ids.org_code_of(identity["uscc"])  # type: ignore[arg-type]
+    taxpayer = identity.get("taxpayer_id")
+    if not identity.get("org_code") and taxpayer and len(taxpayer) == 15:
+        identity["org_code"] = ids.org_code_of(taxpayer)
+    return tuple(identity.items()), tuple(flags.items())
 
 
 def _place_code(role: str, key: str, value: str, identity: dict[str, str | None], flags: dict[str, str]) -> None:
@@ -262,7 +276,7 @@ def _place_code(role: str, key: str, value: str, identity: dict[str, str | None]
     elif code.status != ids.VALID:
         flags[key] = _STATUS_ZH[code.status]
     if role == "taxpayer_id" and code.kind == "uscc":
-        identity["taxpayer_id"] = identity["taxpayer_id"] or code.value
+        identity["taxpayer_id"] = identity.get("taxpayer_id") or code.value
     if target not in expected and code.status == ids.BAD_FORMAT:
         target = role
     if not identity.get(target):
