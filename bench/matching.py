@@ -45,6 +45,7 @@ links = write_links(engine, sys.argv[3])
 print(r.summary(), file=sys.stderr)
 print(json.dumps({"seconds": dt, "links_seconds": time.perf_counter() - t1, "rows": links.rows,
                   "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "worker_peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
                   "new": len(r.new), "merges": len(r.merges), "splits": len(r.splits), "reviews": r.reviews}))
 """
 
@@ -178,7 +179,8 @@ def bench(records: int, workdir: Path, seed: int, incremental: int, reuse: bool 
     entities = read_entities(truth_path.with_name("entities.csv"))
     result = score(truth, base / "links.csv", entities)
     print(f"{records:>9,} records: generate {gen_s:.0f}s, ingest {ing_s:.0f}s | resolve full {figures['seconds']:.1f}s, "
-          f"peak {figures['peak_mb']:.0f} MB, links {figures['links_seconds']:.1f}s | {_fmt(result)} | "
+          f"peak {figures['peak_mb']:.0f} MB (worker {figures['worker_peak_mb']:.0f} MB), "
+          f"links {figures['links_seconds']:.1f}s | {_fmt(result)} | "
           f"reviews {figures['reviews']}", flush=True)
     if incremental:
         truth2 = base / "gen2" / "truth.csv"
@@ -192,7 +194,9 @@ def bench(records: int, workdir: Path, seed: int, incremental: int, reuse: bool 
         fig2 = run_resolve(url, "incremental", base / "links2.csv")
         entities.update(read_entities(truth2.with_name("entities.csv"), "INC"))
         result2 = score(truth + datagen.read_truth(truth2), base / "links2.csv", entities)
-        print(f"  + {incremental:,} new records incremental: resolve {fig2['seconds']:.1f}s, peak {fig2['peak_mb']:.0f} MB"
+        print(f"  + {incremental:,} new records incremental: resolve {fig2['seconds']:.1f}s, "
+              f"peak {fig2['peak_mb']:.0f} MB "
+              f"(worker {fig2['worker_peak_mb']:.0f} MB)"
               f" | {_fmt(result2)}", flush=True)
 
 

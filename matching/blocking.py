@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from hashlib import blake2b
-from typing import Callable, Iterable, Iterator, Sequence
+from typing import Iterable, Sequence
 
 from matching.codes import repaired_orgs, repaired_reg_nos, repaired_usccs
 from matching.identity import Profile
@@ -50,33 +50,43 @@ def key_hash(key: str) -> int:
     return int.from_bytes(blake2b(key.encode(), digest_size=8).digest(), "big", signed=True)
 
 
-def build_blocks(keys: Sequence[Iterable[str]]) -> dict[str, list[int]]:
-    """Records (by index) sharing each key, only keys shared by two or more records."""
-    blocks: dict[str, list[int]] = defaultdict(list)
+def key_hashes(p: Profile) -> tuple[int, ...]:
+    """The hashed blocking keys of one record, sorted (blocks and ``match_keys`` use these)."""
+    return tuple(sorted({key_hash(k) for k in keys_of(p)}))
+
+
+def build_blocks(keys: Sequence[Iterable[int]], part: int = 0, parts: int = 1) -> dict[int, list[int]]:
+    """Records (by index) sharing each key, only keys shared by two or more records; only the
+    keys of one part (``key % parts == part``) when the work is split."""
+    first: dict[int, int] = {}
+    blocks: dict[int, list[int]] = {}
     for i, ks in enumerate(keys):
         for k in ks:
-            blocks[k].append(i)
-    return {k: v for k, v in blocks.items() if len(v) > 1}
+            if parts > 1 and k % parts != part:
+                continue
+            j = first.setdefault(k, i)
+            if j != i:
+                if k in blocks:
+                    blocks[k].append(i)
+                else:
+                    blocks[k] = [j, i]
+    return blocks
 
 
-def candidate_pairs(blocks: dict[str, list[int]], profiles: Sequence[Profile],
-                    skip: Callable[[int, int], bool] = lambda i, j: False) -> Iterator[tuple[int, int]]:
-    """Each candidate pair (i < j) once, except those ``skip`` says are settled already."""
-    seen: set[int] = set()
-    n = len(profiles)
+def block_groups(blocks: dict[int, list[int]], profiles: Sequence[Profile]) -> list[list[int]]:
+    """The groups of records whose pairs are candidates, each sorted: a block, or a block too
+    large to compare all pairs split by region. Every pair (i < j) of a group is a candidate."""
+    out: list[list[int]] = []
     for key in sorted(blocks):
-        for group in _groups(blocks[key], profiles, key):
-            for x, i in enumerate(group):
-                for j in group[x + 1:]:
-                    a, b = (i, j) if i < j else (j, i)
-                    code = a * n + b
-                    if code not in seen:
-                        seen.add(code)
-                        if not skip(a, b):
-                            yield a, b
+        members = blocks[key]  # ascending already (``build_blocks`` adds records in order)
+        if len(members) <= MAX_BLOCK:
+            out.append(members)
+        else:
+            out.extend(_groups(members, profiles, key))
+    return out
 
 
-def _groups(members: list[int], profiles: Sequence[Profile], key: str) -> list[list[int]]:
+def _groups(members: list[int], profiles: Sequence[Profile], key: int) -> list[list[int]]:
     members = sorted(members)
     if len(members) <= MAX_BLOCK:
         return [members]

@@ -3,34 +3,45 @@
 Must-links (a person judged two records the same) are applied first and unconditionally.
 Cannot-links keep two components apart whatever the score: two different valid USCCs, a branch
 and its head office (or two different branches), and a person's judgement that two are different.
+Name-only evidence (an edge no identifier supports) also never joins components known to be in
+other cities, nor individual businesses known to be in other districts: a record with a name
+and nothing else would otherwise chain two namesakes together.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
+from matching import regions
 from matching.identity import Profile
 
 
-@dataclass
-class _Component:
-    usccs: set[str]
-    branches: set[str]
-    forbidden: set[int] = field(default_factory=set)
-
-
 class Clusters:
-    """Union-find whose components remember what they may not be merged with."""
+    """Union-find whose components remember what they may not be merged with.
+
+    Per root, only where not empty: the valid USCCs, the branch parts (``""`` the head office),
+    the records it is judged different from, its regions and its individual businesses'
+    districts. Sets are shared with the profiles (one set per region, district or branch part)
+    until two components merge."""
 
     def __init__(self, profiles: Sequence[Profile]) -> None:
         self.parent = list(range(len(profiles)))
-        self.comp: dict[int, _Component] = {}
+        self.usccs: dict[int, frozenset[str]] = {}
+        self.branches: dict[int, frozenset[str]] = {}
+        self.forbidden: dict[int, frozenset[int]] = {}
+        self.regions: dict[int, frozenset[str]] = {}
+        self.districts: dict[int, frozenset[str]] = {}  # of individual businesses: where the shop is
+        shared: dict[tuple[str, str], frozenset[str]] = {}
         for i, p in enumerate(profiles):
-            branches = {p.branch} if p.branch is not None else set()
-            if p.codes.valid_usccs or branches:
-                self.comp[i] = _Component(set(p.codes.valid_usccs), branches)
+            if p.region:
+                self.regions[i] = _one(shared, "region", p.region)
+            if p.individual and p.district:
+                self.districts[i] = _one(shared, "district", p.district)
+            if p.codes.valid_usccs:
+                self.usccs[i] = p.codes.valid_usccs
+            if p.branch is not None:
+                self.branches[i] = _one(shared, "branch", p.branch)
 
     def find(self, i: int) -> int:
         parent = self.parent
@@ -44,23 +55,18 @@ class Clusters:
     def forbid(self, i: int, j: int) -> None:
         """A cannot-link between the components of records i and j."""
         ri, rj = self.find(i), self.find(j)
-        self._comp(ri).forbidden.add(j)
-        self._comp(rj).forbidden.add(i)
-
-    def _comp(self, root: int) -> _Component:
-        if root not in self.comp:
-            self.comp[root] = _Component(set(), set())
-        return self.comp[root]
+        self.forbidden[ri] = self.forbidden.get(ri, frozenset()) | {j}
+        self.forbidden[rj] = self.forbidden.get(rj, frozenset()) | {i}
 
     def conflict(self, ri: int, rj: int) -> bool:
-        a, b = self.comp.get(ri), self.comp.get(rj)
-        if a is None or b is None:
-            return False
-        if a.usccs and b.usccs and not a.usccs & b.usccs:
+        a, b = self.usccs.get(ri), self.usccs.get(rj)
+        if a and b and a.isdisjoint(b):
             return True
-        if a.branches and b.branches and not a.branches & b.branches:
+        a, b = self.branches.get(ri), self.branches.get(rj)
+        if a and b and a.isdisjoint(b):
             return True
-        return any(self.find(x) == rj for x in a.forbidden) or any(self.find(x) == ri for x in b.forbidden)
+        fa, fb = self.forbidden.get(ri, ()), self.forbidden.get(rj, ())
+        return any(self.find(x) == rj for x in fa) or any(self.find(x) == ri for x in fb)
 
     def union(self, i: int, j: int, force: bool = False) -> bool:
         """Merge the components of i and j unless a constraint forbids it (or ``force``)."""
@@ -69,19 +75,22 @@ class Clusters:
             return False
         if not force and self.conflict(ri, rj):
             return False
-        a, b = self.comp.pop(ri, None), self.comp.pop(rj, None)
         if ri > rj:
             ri, rj = rj, ri
         self.parent[rj] = ri
-        if a or b:
-            merged = _Component(set(), set())
-            for c in (a, b):
-                if c:
-                    merged.usccs |= c.usccs
-                    merged.branches |= c.branches
-                    merged.forbidden |= c.forbidden
-            self.comp[ri] = merged
+        for d in (self.usccs, self.branches, self.forbidden, self.regions, self.districts):
+            _merge_into(d, ri, rj)
         return True
+
+    def other_places(self, i: int, j: int) -> bool:
+        """Whether the components of i and j are known to be in places that disagree (no region of
+        one agrees with a region of the other): names alone do not bring them together."""
+        ri, rj = self.find(i), self.find(j)
+        a, b = self.regions.get(ri), self.regions.get(rj)
+        if a and b and not any(regions.agree(x, y) for x in a for y in b):
+            return True
+        a, b = self.districts.get(ri), self.districts.get(rj)
+        return bool(a and b and a.isdisjoint(b))
 
     def groups(self) -> list[list[int]]:
         """Components as sorted lists of record indices, ordered by their first member."""
@@ -89,6 +98,23 @@ class Clusters:
         for i in range(len(self.parent)):
             out.setdefault(self.find(i), []).append(i)
         return sorted(out.values(), key=lambda g: g[0])
+
+
+def _one(shared: dict[tuple[str, str], frozenset[str]], kind: str, value: str) -> frozenset[str]:
+    """One shared set for each value of a kind (region, district, branch part)."""
+    found = shared.get((kind, value))
+    if found is None:
+        found = shared[(kind, value)] = frozenset((value,))
+    return found
+
+
+def _merge_into(d: dict[int, frozenset], keep: int, gone: int) -> None:  # type: ignore[type-arg]
+    """The set of root ``gone`` joins that of root ``keep`` (sharing a set where one holds the other)."""
+    b = d.pop(gone, None)
+    if not b:
+        return
+    a = d.get(keep)
+    d[keep] = b if not a or a <= b else a if b <= a else a | b
 
 
 Edge = tuple[float, int, int, str, bool]  # score, i, j, explanation, weak (no identifier supports it)
@@ -105,17 +131,19 @@ def start_clusters(profiles: Sequence[Profile], must: Iterable[tuple[int, int]],
             _note(linked_by, (100.0, i, j, "judged the same by a person", False))
     for i, j in sorted(cannot):
         uf.forbid(i, j)
-    groups: dict[str, list[int]] = defaultdict(list)
+    by_uscc: dict[str, list[int]] = defaultdict(list)
+    by_card: dict[str, list[int]] = defaultdict(list)
     for i, p in enumerate(profiles):
         for u in p.codes.valid_usccs:
-            groups["same USCC " + u].append(i)
+            by_uscc[u].append(i)
         for card in p.codes.loan_cards:
-            groups["same loan card number " + card].append(i)
-    for label in sorted(groups):
-        members = groups[label]
-        for j in members[1:]:
-            if uf.union(members[0], j):
-                _note(linked_by, (IDENTIFIER_SCORE, members[0], j, label.rsplit(" ", 1)[0], False))
+            by_card[card].append(i)
+    for label, groups in (("same USCC", by_uscc), ("same loan card number", by_card)):
+        for code in sorted(c for c, m in groups.items() if len(m) > 1):
+            members = groups[code]
+            for j in members[1:]:
+                if uf.union(members[0], j):
+                    _note(linked_by, (IDENTIFIER_SCORE, members[0], j, label, False))
     return uf, linked_by
 
 
@@ -138,7 +166,8 @@ def cluster(uf: Clusters, edges: Iterable[Edge], threshold: float, linked_by: di
     weak = [e for e in ranked if e[4]]
     ambiguous = _ambiguous(uf, weak)
     for edge in weak:
-        if edge[1] not in ambiguous and edge[2] not in ambiguous and uf.union(edge[1], edge[2]):
+        i, j = edge[1], edge[2]
+        if i not in ambiguous and j not in ambiguous and not uf.other_places(i, j) and uf.union(i, j):
             _note(out, edge)
     return out
 
@@ -153,8 +182,7 @@ def _ambiguous(uf: Clusters, weak: list[Edge]) -> set[int]:
     for s, i, j, _, _ in weak:
         for a, b in ((i, j), (j, i)):
             root = uf.find(b)
-            comp = uf.comp.get(root)
-            if comp is not None and comp.usccs and root != uf.find(a):
+            if uf.usccs.get(root) and root != uf.find(a):
                 best[a][root] = max(best[a].get(root, s), s)
     out = set()
     for i, roots in best.items():

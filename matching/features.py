@@ -14,7 +14,7 @@ from rapidfuzz.distance import Levenshtein
 from rapidfuzz.fuzz import ratio
 
 from matching import regions
-from matching.codes import any_swap
+from matching.codes import Codes, any_swap
 from matching.identity import Profile
 
 Compare = Callable[[Profile, Profile], float]
@@ -264,3 +264,84 @@ def _describe(f: Feature, a: Profile, b: Profile) -> str:
         sim, former = _best_name(a, b)
         return ("former " if former else "") + f.label.format(sim=sim)
     return f.description
+
+
+def fast_score(a: Profile, b: Profile) -> tuple[float, bool]:
+    """``score`` without the explanation, computed inline (the same sum, feature by feature, in the
+    same order), and whether an identifier supports the pair (``code_evidence``)."""
+    total, evidence = _code_points(a.codes, b.codes) if a.codes.usccs or a.codes.orgs or a.codes.reg_nos or \
+        a.codes.loan_cards or a.codes.tax20 else (0.0, False)
+    if a.names and b.names:
+        sim, former = _best_name(a, b)
+        if sim >= 1.0:
+            total += 7.0
+        elif len(a.core) >= 4 and Levenshtein.distance(a.core, b.core, score_cutoff=1) == 1:
+            total += 7.0 * 0.45
+        else:
+            total += 7.0 * (0.7 if sim >= 0.9 else 0.45 if sim >= 0.8 else 0.1 if sim >= 0.7 else -0.6)
+        if former and sim >= 0.9 and a.names[0].core != b.names[0].core:
+            total += 1.0
+        fa, fb = a.names[0].form, b.names[0].form
+        if fa and fb and fa != fb:
+            total += -4.0
+    agree = regions.agree(a.region, b.region)
+    if agree:
+        total += 1.0
+    elif agree is False:
+        total += -10.0
+    same_rep = bool(a.rep) and a.rep == b.rep
+    if same_rep:
+        total += 3.0
+    elif a.rep and b.rep:
+        total += -2.5
+    addr = same_address(a, b)
+    if addr:
+        total += 1.5
+    elif a.district and a.district == b.district:
+        total += 0.5
+    if a.branch is not None and b.branch is not None and a.branch != b.branch:
+        total += -20.0
+    if a.individual and b.individual and not same_rep and not addr and not (
+            a.codes.usccs & b.codes.usccs or a.codes.tax20 & b.codes.tax20 or a.codes.orgs & b.codes.orgs):
+        total += -5.0
+    return round(total, 3), evidence
+
+
+def _code_points(ca: Codes, cb: Codes) -> tuple[float, bool]:
+    """The identifier features of ``FEATURES`` (their weights, in their order) and whether any is positive."""
+    total = 0.0
+    u_shared = bool(ca.usccs & cb.usccs)
+    swap_u = bool(ca.usccs and cb.usccs) and any_swap(ca.usccs, cb.usccs)
+    o_shared = bool(ca.orgs & cb.orgs)
+    swap_o = bool(ca.orgs and cb.orgs) and any_swap(ca.orgs, cb.orgs)
+    swap_r = bool(ca.reg_nos and cb.reg_nos) and any_swap(ca.reg_nos, cb.reg_nos)
+    if ca.valid_usccs & cb.valid_usccs:
+        total += 12.0
+    elif u_shared:
+        total += 8.0
+    if not u_shared and swap_u:
+        total += 7.0
+    if not u_shared:
+        total += 8.0 if ca.valid_orgs & cb.valid_orgs else 8.0 * 0.6 if o_shared else 0.0
+    if not (o_shared or swap_u) and swap_o:
+        total += 6.0
+    if ca.valid_reg_nos & cb.valid_reg_nos:
+        total += 8.0
+    elif ca.reg_nos & cb.reg_nos:
+        total += 8.0 * 0.6
+    elif swap_r:
+        total += 8.0
+    if ca.loan_cards & cb.loan_cards:
+        total += 12.0
+    if ca.tax20 & cb.tax20:
+        total += 9.0
+    evidence = total > 0
+    va, vb = ca.valid_orgs, cb.valid_orgs
+    if va and vb and not (va & vb or o_shared or swap_o):
+        total += -10.0
+    va, vb = ca.valid_reg_nos, cb.valid_reg_nos
+    if va and vb and not (va & vb or swap_r):
+        total += -5.0
+    if ca.loan_cards and cb.loan_cards and not ca.loan_cards & cb.loan_cards:
+        total += -4.0
+    return total, evidence

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any, Iterable, Sequence
 
 from credit.identifiers import to_halfwidth
@@ -21,7 +22,7 @@ _FORMER_SEP = re.compile(r"[；;]")
 _SPACE = re.compile(r"\s+")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class IdentityRecord:
     """The identity columns of the version of one source record that matching uses."""
 
@@ -61,7 +62,7 @@ def parse_key(text: str) -> Key:
     return parts[0], parts[1], parts[2]
 
 
-@dataclass
+@dataclass(slots=True)
 class Profile:
     """Everything comparisons need about one record, computed once."""
 
@@ -76,7 +77,16 @@ class Profile:
     addr_region: str | None
     individual: bool
     branch: str | None  # None: no name; "" head office or sole; else the branch part
-    summary: str = field(default="", repr=False)
+    record: IdentityRecord | None = field(default=None, repr=False)
+
+    @property
+    def summary(self) -> str:
+        """Name, first code, legal representative and address: how a review shows the record."""
+        rec = self.record
+        if rec is None:
+            return ""
+        return " ".join(x for x in (rec.name, rec.uscc or rec.org_code or rec.taxpayer_id or rec.reg_no,
+                                    rec.legal_rep, rec.address) if x)
 
     @property
     def core(self) -> str:
@@ -89,21 +99,53 @@ def _clean_text(value: str) -> str:
 
 def profile(rec: IdentityRecord) -> Profile:
     """Derive the comparison profile of one identity record."""
-    names = tuple(parse(n) for n in (rec.name, *rec.former_names) if n and n.strip())
-    codes = collect((rec.uscc, rec.org_code, rec.taxpayer_id, rec.reg_no, rec.loan_card_no))
-    address = _clean_text(rec.address)
-    addr_region, district = regions.address_region(address) if address else (None, "")
-    name_region = _name_region(names[0]) if names else None
+    names, name_region, branch, name_individual = _name_part(rec.name, rec.former_names)
+    codes, div_region, code_individual = _code_part(
+        tuple(v for v in (rec.uscc, rec.org_code, rec.taxpayer_id, rec.reg_no, rec.loan_card_no) if v))
+    address, addr_region, district = _address_part(rec.address) if rec.address else ("", None, "")
+    return Profile(rec.key, names, codes, _rep(rec.legal_rep) if rec.legal_rep else "", address, district,
+                   name_region or addr_region or div_region, name_region, addr_region,
+                   code_individual or name_individual, branch, rec)
+
+
+# Records of one enterprise repeat their names, codes, addresses and people: each part is derived
+# once per distinct value (the caches are bounded; a miss only costs the derivation).
+
+@lru_cache(maxsize=1 << 20)
+def _name_part(name: str, former: tuple[str, ...]) -> tuple[tuple[ParsedName, ...], str | None, str | None, bool]:
+    """Parsed names, the region the name tells, the branch part (None: no name), individual business."""
+    names = tuple(parse(n) for n in (name, *former) if n and n.strip())
+    if not names:
+        return names, None, None, False
+    return names, _name_region(names[0]), names[0].branch, names[0].individual
+
+
+@lru_cache(maxsize=1 << 20)
+def _code_part(values: tuple[str, ...]) -> tuple[Codes, str | None, bool]:
+    """The codes, the region of their division code, and whether they mark an individual business."""
+    codes = collect(values)
     division = codes.division or next((c[:4] + "00" for c in sorted(codes.loan_cards)), "")
     div_region = regions.division_region(division) if division else None
-    individual = bool(codes.tax20) or any(u.startswith("92") for u in codes.usccs) or bool(
-        names and names[0].individual)
-    branch = names[0].branch if names else None
-    summary = " ".join(x for x in (rec.name, rec.uscc or rec.org_code or rec.taxpayer_id or rec.reg_no,
-                                   rec.legal_rep, rec.address) if x)
-    return Profile(rec.key, names, codes, _clean_text(rec.legal_rep), address, district,
-                   name_region or addr_region or div_region, name_region, addr_region, individual,
-                   branch, summary)
+    return codes, div_region, bool(codes.tax20) or any(u.startswith("92") for u in codes.usccs)
+
+
+@lru_cache(maxsize=1 << 20)
+def _address_part(raw: str) -> tuple[str, str | None, str]:
+    """The cleaned address, its region and its district."""
+    address = _clean_text(raw)
+    region, district = regions.address_region(address) if address else (None, "")
+    return address, region, district
+
+
+@lru_cache(maxsize=1 << 18)
+def _rep(raw: str) -> str:
+    return _clean_text(raw)
+
+
+def clear_caches() -> None:
+    """Forget the derived parts (after a run has built its profiles: the memory is better used)."""
+    for cached in (_name_part, _code_part, _address_part, _rep):
+        cached.cache_clear()
 
 
 def _name_region(name: ParsedName) -> str | None:
@@ -114,7 +156,7 @@ def _name_region(name: ParsedName) -> str | None:
 
 
 def latest_views(rows: Iterable[Sequence[Any]]) -> dict[Key, IdentityRecord]:
-    """From version rows ordered by key then version, the view each record key resolves with.
+    """From version rows (in any order), the view each record key resolves with.
 
     Each row: (department, record_type, record_id, version, op, source_id, name, former_names,
     uscc, reg_no, org_code, taxpayer_id, loan_card_no, legal_rep, address). The latest version
@@ -122,23 +164,36 @@ def latest_views(rows: Iterable[Sequence[Any]]) -> dict[Key, IdentityRecord]:
     view keeps the id of the latest version, so a later run can tell the record changed.
     """
     out: dict[Key, IdentityRecord] = {}
-    named: dict[Key, IdentityRecord] = {}
+    versions: dict[Key, int] = {}
+    named: dict[Key, tuple[int, IdentityRecord]] = {}
     fallback: set[Key] = set()
+    names: dict[str, str] = {}  # department and type names, one string object each
     for row in rows:
-        key = (row[0], row[1], row[2])
-        rec = IdentityRecord.from_row(key, dict(zip(IDENTITY_COLUMNS, row[6:])), row[5])
-        out[key] = rec
-        if rec.name:
-            named[key] = rec
-            fallback.discard(key)
-        elif row[4] == "revoke" or not any(row[6:]):
-            fallback.add(key)
-        else:
-            fallback.discard(key)
+        key = (names.setdefault(row[0], row[0]), names.setdefault(row[1], row[1]), row[2])
+        rec, version = _from_columns(key, row, row[5]), row[3]
+        if rec.name and (key not in named or named[key][0] < version):
+            named[key] = (version, rec)
+        if versions.get(key, version - 1) < version:
+            out[key], versions[key] = rec, version
+            if not rec.name and (row[4] == "revoke" or not any(row[6:])):
+                fallback.add(key)
+            else:
+                fallback.discard(key)
     for key in fallback:
         if key in named:
-            out[key] = replace(named[key], source_id=out[key].source_id)
+            out[key] = replace(named[key][1], source_id=out[key].source_id)
     return out
+
+
+def _text(value: Any) -> str:
+    return value.strip() if value.__class__ is str else "" if value is None else str(value).strip()
+
+
+def _from_columns(key: Key, row: Sequence[Any], source_id: int) -> IdentityRecord:
+    """``IdentityRecord.from_row`` for a version row laid out as ``latest_views`` reads it."""
+    name, former, uscc, reg_no, org, tax, loan, rep, address = (_text(v) for v in row[6:15])
+    formers = tuple(n.strip() for n in _FORMER_SEP.split(former) if n.strip()) if former else ()
+    return IdentityRecord(key, name, formers, uscc, reg_no, org, tax, loan, rep, address, source_id)
 
 
 IDENTITY_COLUMNS = ("name", "former_names", "uscc", "reg_no", "org_code", "taxpayer_id", "loan_card_no",

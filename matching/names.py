@@ -44,11 +44,10 @@ INDUSTRIES = (
     "厂", "店", "馆", "部", "行", "中心", "科技发展", "工贸", "电商", "安装", "市政", "园林", "绿化",
     "交通", "水利", "路桥", "钢结构", "混凝土", "石材", "木业", "纸业", "茶业", "酒业", "粮油", "水产",
 )
-_INDUSTRY_SORTED = tuple(sorted(set(INDUSTRIES), key=len, reverse=True))
 _INDIVIDUAL_ENDS = ("店", "馆", "铺", "坊", "部", "摊")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ParsedName:
     """The parts of one company name."""
 
@@ -117,19 +116,24 @@ def _split_region(text: str) -> tuple[str | None, str]:
     return region, text.replace("(", "").replace(")", "")
 
 
+_INDUSTRY_SET = frozenset(INDUSTRIES)
+_INDUSTRY_LENGTHS = tuple(sorted({len(w) for w in INDUSTRIES}, reverse=True))
+
+
 def _split_industry(text: str) -> tuple[str, str]:
+    """Peel industry words off the end, the longest word first, leaving at least two characters."""
     industry = ""
     while len(text) > 2:
-        for word in _INDUSTRY_SORTED:
-            if text.endswith(word) and len(text) - len(word) >= 2:
-                text, industry = text[: -len(word)], word + industry
+        for n in _INDUSTRY_LENGTHS:
+            if len(text) - n >= 2 and text[-n:] in _INDUSTRY_SET:
+                text, industry = text[:-n], text[-n:] + industry
                 break
         else:
             break
     return text, industry
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=1 << 20)
 def parse(name: str) -> ParsedName:
     """Parse one company name into its parts."""
     text = normalize(name)

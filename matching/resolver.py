@@ -7,14 +7,16 @@ order: records are sorted by key first and every later step is deterministic.
 from __future__ import annotations
 
 import logging
+import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping, Sequence
 
-from matching.blocking import build_blocks, candidate_pairs, keys_of
+from matching.blocking import block_groups, build_blocks, key_hashes
 from matching.clustering import Clusters, Edge, cluster, start_clusters
-from matching.features import LINK_THRESHOLD, REVIEW_THRESHOLD, code_evidence, score
-from matching.identity import IdentityRecord, Key, Profile, profile
+from matching.features import LINK_THRESHOLD, REVIEW_THRESHOLD, fast_score, score
+from matching.identity import IdentityRecord, Key, Profile, clear_caches, profile
+from matching.parallel import fork_map, fork_parts
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +62,7 @@ class Resolution:
     links: dict[Key, tuple[float | None, str]]
     events: list[Event]
     reviews: list[Review]
-    block_keys: dict[Key, set[str]] = field(default_factory=dict)
+    block_keys: dict[Key, tuple[int, ...]] = field(default_factory=dict)  # hashed blocking keys
     next_id: int = 1
 
     def count(self, kind: str) -> int:
@@ -70,24 +72,62 @@ class Resolution:
 def resolve_records(records: Iterable[IdentityRecord], previous: Mapping[Key, int],
                     judgements: Sequence[Judgement] = (), next_id: int = 1) -> Resolution:
     """Resolve records into enterprises, keeping previous ids where records stayed together."""
+    clock = _Clock()
     recs = sorted(records, key=lambda r: r.key)
     profiles = [profile(r) for r in recs]
-    index = {p.key: i for i, p in enumerate(profiles)}
-    keys = [keys_of(p) for p in profiles]
+    del recs
+    clear_caches()
+    clock.lap("profiles")
+    index = {p.key: i for i, p in enumerate(profiles)} if judgements else {}
+    keys = fork_map(key_hashes, profiles)
+    clock.lap("blocking keys")
     must, cannot, judged = _judgements(judgements, index)
     uf, linked_by = start_clusters(profiles, must, cannot)
-    edges = _score_pairs(profiles, build_blocks(keys), judged, uf)
+    clock.lap("identifier clusters")
+    edges = _score_pairs(profiles, keys, judged, uf)
+    clock.lap(f"scoring ({len(edges)} edges)")
     linked_by.update(cluster(uf, edges, LINK_THRESHOLD, linked_by))
     groups = uf.groups()
+    clock.lap("clustering")
     ids, events, next_id = assign_ids([[profiles[i].key for i in g] for g in groups], previous, next_id)
-    assignment, links = {}, {}
+    clock.lap("stable ids")
+    assignment, links = _assignment(groups, ids, profiles, linked_by)
+    clock.lap("explanations")
+    reviews = _reviews(edges, uf, profiles, judged)
+    clock.lap(f"{len(reviews)} reviews")
+    return Resolution(assignment, links, events, reviews, {p.key: k for p, k in zip(profiles, keys)}, next_id)
+
+
+def _assignment(groups: list[list[int]], ids: list[int], profiles: Sequence[Profile], linked_by: dict[int, Edge]
+                ) -> tuple[dict[Key, int], dict[Key, tuple[float | None, str]]]:
+    """Each record's enterprise id, and the score and explanation of the edge that linked it."""
+    scored = sorted({(e[1], e[2]) for e in linked_by.values() if not e[3]})
+    whys = fork_map(lambda p: score(profiles[p[0]], profiles[p[1]])[1], scored)
+    explained = dict(zip(scored, whys))
+    assignment: dict[Key, int] = {}
+    links: dict[Key, tuple[float | None, str]] = {}
     for g, eid in zip(groups, ids):
         for i in g:
-            assignment[profiles[i].key] = eid
+            key = profiles[i].key
+            assignment[key] = eid
             edge = linked_by.get(i)
-            links[profiles[i].key] = (edge[0], edge[3]) if edge else (None, "no other record matches")
-    reviews = _reviews(edges, uf, profiles, judged)
-    return Resolution(assignment, links, events, reviews, {p.key: k for p, k in zip(profiles, keys)}, next_id)
+            if edge is None:
+                links[key] = (None, "no other record matches")
+            else:
+                links[key] = (edge[0], edge[3] or explained[edge[1], edge[2]])
+    return assignment, links
+
+
+class _Clock:
+    """Logs how long each step of a resolution took."""
+
+    def __init__(self) -> None:
+        self.t = time.perf_counter()
+
+    def lap(self, what: str) -> None:
+        now = time.perf_counter()
+        log.info("resolve: %s %.1fs", what, now - self.t)
+        self.t = now
 
 
 def _judgements(judgements: Sequence[Judgement], index: Mapping[Key, int]
@@ -102,18 +142,38 @@ def _judgements(judgements: Sequence[Judgement], index: Mapping[Key, int]
     return must, cannot, set(latest)
 
 
-def _score_pairs(profiles: Sequence[Profile], blocks: dict[str, list[int]],
+def _score_pairs(profiles: Sequence[Profile], keys: Sequence[tuple[int, ...]],
                  judged: set[tuple[int, int]], uf: Clusters) -> list[Edge]:
-    """Score the candidate pairs not already settled by an identifier or a judgement."""
-    edges: list[Edge] = []
-    find = uf.find
-    for i, j in candidate_pairs(blocks, profiles, lambda a, b: find(a) == find(b)):
-        if (i, j) in judged:
-            continue
-        s, why = score(profiles[i], profiles[j], explain_from=REVIEW_THRESHOLD)
-        if s >= REVIEW_THRESHOLD:
-            edges.append((s, i, j, why, s >= LINK_THRESHOLD and not code_evidence(profiles[i], profiles[j])))
-    return edges
+    """Score the candidate pairs not already settled by an identifier or a judgement. With two
+    processes, each takes the blocks of half the keys; a pair blocked in both is kept once."""
+    roots = [uf.find(i) for i in range(len(profiles))]  # the clusters do not change while scoring
+    n = len(profiles)
+
+    def score_part(part: int, parts: int) -> list[tuple[float, int, int, bool]]:
+        out, seen = [], set()
+        for group in block_groups(build_blocks(keys, part, parts), profiles):
+            for x, i in enumerate(group):
+                root = roots[i]
+                for j in group[x + 1:]:
+                    if roots[j] == root:
+                        continue
+                    code = i * n + j
+                    if code in seen or (judged and (i, j) in judged):
+                        continue
+                    seen.add(code)
+                    s, evidence = fast_score(profiles[i], profiles[j])
+                    if s >= REVIEW_THRESHOLD:
+                        out.append((s, i, j, evidence))
+        return out
+
+    scored = {(i, j): (s, evidence) for s, i, j, evidence in fork_parts(score_part, n)}
+    # explained only when used (a link or a review)
+    return [(s, i, j, "", s >= LINK_THRESHOLD and not evidence) for (i, j), (s, evidence) in scored.items()]
+
+
+def _explain(edge: Edge, profiles: Sequence[Profile]) -> str:
+    """The explanation of an edge: given (identifier, judgement) or that of its score."""
+    return edge[3] or score(profiles[edge[1]], profiles[edge[2]])[1]
 
 
 def _reviews(edges: list[Edge], uf: Clusters, profiles: Sequence[Profile],
@@ -131,16 +191,19 @@ def _reviews(edges: list[Edge], uf: Clusters, profiles: Sequence[Profile],
         if pair not in best or (-best[pair][0], best[pair][1], best[pair][2]) > (-s, i, j):
             best[pair] = e
     out = []
-    for s, i, j, why, _ in sorted(best.values(), key=lambda e: (-e[0], e[1], e[2])):
-        a, b = profiles[i], profiles[j]
-        out.append(Review(a.key, b.key, s, why, a.summary, b.summary))
+    for e in sorted(best.values(), key=lambda e: (-e[0], e[1], e[2])):
+        a, b = profiles[e[1]], profiles[e[2]]
+        out.append(Review(a.key, b.key, e[0], _explain(e, profiles), a.summary, b.summary))
     return out
+
+
+_NONE: Counter[int] = Counter()  # shared, never changed: no previous ids
 
 
 def assign_ids(groups: list[list[Key]], previous: Mapping[Key, int], next_id: int
                ) -> tuple[list[int], list[Event], int]:
     """Give each group a stable id: the old id holding most of its records, else a new one."""
-    counts = [Counter(previous[k] for k in g if k in previous) for g in groups]
+    counts = [Counter(previous[k] for k in g if k in previous) if previous else _NONE for g in groups]
     ranked = sorted((-n, old, gi) for gi, c in enumerate(counts) for old, n in c.items())
     ids: list[int | None] = [None] * len(groups)
     taken: dict[int, int] = {}

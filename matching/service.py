@@ -7,17 +7,19 @@ A run writes everything (enterprises, links, events, review queue, run row) in o
 from __future__ import annotations
 
 import csv
+import gc
 import logging
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Iterator, TextIO
 
 from sqlalchemy import Connection, Engine, insert, select, update
 
 from credit.models import SourceRecord, utcnow
 from matching import store
-from matching.blocking import key_hash, keys_of
+from matching.blocking import key_hashes
 from matching.identity import IdentityRecord, Key, key_str, parse_key, profile
 from matching.models import (Enterprise, EnterpriseEvent, MatchJudgement, MatchKey, RecordLink, ResolutionRun,
                              ReviewItem)
@@ -56,8 +58,26 @@ class ResolveResult:
         return "\n".join(lines)
 
 
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector: a run allocates millions of acyclic objects, which its
+    passes would otherwise scan again and again (and a forked worker would copy every page)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def resolve(engine: Engine, full: bool = False) -> ResolveResult:
     """Resolve new and changed records against what exists (or everything with ``full``)."""
+    with _no_gc():
+        return _resolve(engine, full)
+
+
+def _resolve(engine: Engine, full: bool) -> ResolveResult:
     started = time.perf_counter()
     with engine.begin() as conn:
         watermark = store.last_watermark(conn)
@@ -82,6 +102,7 @@ def _start_run(conn: Connection, mode: str, top: int) -> int:
 def _resolve_full(conn: Connection, run_id: int) -> ResolveResult:
     views = store.read_all_views(conn)
     links = store.read_all_links(conn)
+    log.info("resolve: %d views and %d links read", len(views), len(links))
     res = resolve_records(views.values(), {k: v[1] for k, v in links.items()}, store.read_judgements(conn),
                           store.next_enterprise_id(conn))
     changed = {k for k, v in views.items() if k not in links or links[k][2] != v.source_id}
@@ -94,7 +115,7 @@ def _resolve_subset(conn: Connection, run_id: int, dirty: set[Key], seeds: set[i
     if not dirty and not seeds:
         return ResolveResult("incremental")
     views = store.read_views(conn, dirty)
-    hashes = {key_hash(k) for v in views.values() for k in keys_of(profile(v))}
+    hashes = {h for v in views.values() for h in key_hashes(profile(v))}
     dirty_links = store.read_links(conn, dirty)
     touched = seeds | store.enterprises_of_hashes(conn, hashes) | {v[1] for v in dirty_links.values()}
     links = store.links_of_enterprises(conn, touched)
@@ -119,7 +140,7 @@ def _delete_open_reviews(conn: Connection, keys: set[Key]) -> None:
 def _write(conn: Connection, run_id: int, mode: str, res: Resolution, views: dict[Key, IdentityRecord],
            links: dict[Key, LinkRow], changed: set[Key]) -> ResolveResult:
     result = ResolveResult(mode, records=len(views), changed=len(changed))
-    now = utcnow()
+    now = store.stamp(conn, utcnow())
     old_ids = {v[1] for v in links.values()}
     new_ids = sorted(set(res.assignment.values()) - old_ids)
     store.executemany(conn, "INSERT INTO enterprises (id, status, created_at, updated_at) VALUES (?, 'active', ?, ?)",
@@ -157,13 +178,15 @@ def _write_links(conn: Connection, res: Resolution, views: dict[Key, IdentityRec
         if key in changed:
             if old is not None:
                 stale.append((link_id,))
-            key_rows.extend((key_hash(k), link_id) for k in sorted(res.block_keys[key]))
-    store.executemany(conn, "INSERT INTO record_links (id, department, record_type, record_id, enterprise_id, score,"
-                      " reason, updated_at, source_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", inserts)
+            key_rows.extend((h, link_id) for h in res.block_keys[key])
+    store.bulk_insert(conn, "record_links", "INSERT INTO record_links (id, department, record_type, record_id,"
+                      " enterprise_id, score, reason, updated_at, source_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                      inserts)
     store.executemany(conn, "UPDATE record_links SET enterprise_id = ?, score = ?, reason = ?, updated_at = ?,"
                       " source_id = ? WHERE id = ?", updates)
-    store.executemany(conn, "DELETE FROM match_keys WHERE link_id = ?", stale)
-    store.executemany(conn, "INSERT INTO match_keys (key_hash, link_id) VALUES (?, ?)", key_rows)
+    log.info("resolve: links written (%d new, %d changed)", len(inserts), len(updates))
+    store.write_match_keys(conn, stale, key_rows)
+    log.info("resolve: %d blocking keys written", len(key_rows))
     return len(inserts) + len(updates)
 
 

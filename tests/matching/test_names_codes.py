@@ -65,3 +65,17 @@ def test_transposition_is_recognised() -> None:
     assert not one_swap(org(3), org(4))
     bad = swap(org(3), 3)
     assert org(3) in repaired_orgs(bad)
+
+
+def test_fast_code_classification_agrees_with_credit_identifiers() -> None:
+    import random
+
+    from credit.identifiers import classify
+    from matching.codes import _classify
+    rnd = random.Random(7)
+    alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXYZIOSV -"
+    samples = [uscc(i) for i in range(200)] + [uscc(i, kind="12") for i in range(50)]
+    samples += [swap(c, rnd.randrange(16)) for c in samples[:100]] + ["0" * 18, "9" * 18, org(3), "430100" + org(4)]
+    samples += ["".join(rnd.choice(alphabet) for _ in range(rnd.choice((9, 15, 16, 18, 20)))) for _ in range(2000)]
+    for value in samples:
+        assert _classify(value) == classify(value), value

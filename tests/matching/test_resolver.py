@@ -220,3 +220,15 @@ def test_ids_stay_stable(old, new) -> None:  # type: ignore[no-untyped-def]
 
 def test_clean_code_is_reused() -> None:
     assert clean_code("9143 0100 ") == "91430100"
+
+
+def test_a_name_only_record_does_not_chain_namesakes_in_other_places() -> None:
+    recs = [R("c/reg/1", name="瑞正商贸有限公司", uscc=swap(uscc(1, "430200"), 9), address="湖南省株洲市湘江中路376号"),
+            R("c/reg/2", name="瑞正商贸（北京）有限公司", uscc=swap(uscc(2, "110101"), 9), address="北京市东城区湘江中路704号"),
+            R("c/ab/1", name="瑞正商贸有限公司"),
+            R("c/reg/3", name="王记米粉店", legal_rep="王国浩", address="湖南省长沙市芙蓉区芙蓉中路908号"),
+            R("c/reg/4", name="王记米粉店", legal_rep="王国浩", address="湖南省长沙市开福区五一大道891号"),
+            R("q/pen/3", name="王记米粉店", legal_rep="王国浩")]
+    res = resolve_records(recs, {})
+    assert not same(res, "c/reg/1", "c/reg/2")
+    assert not same(res, "c/reg/3", "c/reg/4")
