@@ -197,10 +197,9 @@ class _BatchRun:
     def load(self, chunk: Chunk) -> None:
         """Version and insert one chunk's valid rows; report its rejected rows."""
         self.result.rows_read = chunk.rows_read
-        good = [p for p in chunk.rows if isinstance(p, Prepared)]
-        for rej in chunk.rows:
-            if isinstance(rej, Rejected):
-                self._reject(rej)
+        good = [Prepared._make(row) for row in chunk.rows]
+        for rej in chunk.rejected:
+            self._reject(rej)
         if good:
             latest = self._latest_versions({p.record_id for p in good})
             params = [row for row in (self._decide(p, latest) for p in good) if row is not None]
