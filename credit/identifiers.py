@@ -105,7 +105,7 @@ class Code:
         return self.status == VALID
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 14)
 def classify(value: str | None) -> Code | None:
     """Recognise a code by its shape, whatever column it was written in."""
     code = clean_code(value)

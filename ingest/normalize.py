@@ -207,7 +207,7 @@ def to_code(value: Any, length: int | None = None) -> str | None:
     return _clean_text_code(value if isinstance(value, str) else str(value))
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 14)
 def _clean_text_code(text: str) -> str | None:
     if is_empty(text):
         return None

@@ -25,8 +25,8 @@ from ingest.validate import HeaderError, RowValidator, normalize_header
 
 log = logging.getLogger(__name__)
 
-CHUNK_ROWS = 5000
-QUEUE_CHUNKS = 2
+CHUNK_ROWS = 2000
+QUEUE_CHUNKS = 1
 IDENTITY_COLS = ("name", "former_names", "uscc", "reg_no", "org_code", "taxpayer_id",
                  "loan_card_no", "legal_rep", "address")
 

@@ -60,7 +60,7 @@ def _enum_list(col: Column, value: Any) -> tuple[str, ...] | None:
 
 
 _UNCACHED_TYPES = frozenset({"text"})
-_CACHE_LIMIT = 1 << 14
+_CACHE_LIMIT = 1 << 12
 _MISS = object()
 
 
@@ -243,7 +243,7 @@ def identity_view(fields: dict[str, Any], roles: dict[str, str]) -> tuple[dict[s
     return identity, dict(flags)
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 14)
 def _codes_view(codes: tuple[tuple[str, str, str | None], ...]) -> tuple[tuple[tuple[str, str | None], ...],
                                                                           tuple[tuple[str, str], ...]]:
     """Codes placed by shape and their flags; memoised, as one enterprise's codes repeat in a file."""
