@@ -25,7 +25,7 @@ OPENNESS_LEVELS = (OPENNESS_PUBLIC, OPENNESS_AUTHORISED, OPENNESS_GOVERNMENT)
 
 IDENTITY_ROLES = (
     "name", "former_names", "uscc", "reg_no", "org_code", "taxpayer_id",
-    "loan_card_no", "legal_rep", "address",
+    "loan_card_no", "legal_rep", "legal_rep_id", "address",
 )
 
 

@@ -82,4 +82,7 @@ class SourceRecord(Base):
     taxpayer_id: Mapped[str | None] = mapped_column(String(32))
     loan_card_no: Mapped[str | None] = mapped_column(String(32))
     legal_rep: Mapped[str | None] = mapped_column(String(100))
+    # the legal representative's (an individual business's operator's) ID number: personal data,
+    # used only as matching evidence (a 20-character taxpayer id is this number plus two digits)
+    legal_rep_id: Mapped[str | None] = mapped_column(String(32))
     address: Mapped[str | None] = mapped_column(String(500))

@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from credit import audit
-from credit.catalog import load_catalog
+from credit.catalog import IDENTITY_ROLES, load_catalog
 from credit.models import Batch, SourceRecord
 from credit.policy import load_policy
 from credit.profile import absorbed_ids, resolve_enterprise
@@ -35,8 +35,7 @@ from matching.models import RecordLink
 log = logging.getLogger(__name__)
 
 OPEN, UPHELD, REJECTED = "open", "upheld", "rejected"
-IDENTITY_COLUMNS = ("name", "former_names", "uscc", "reg_no", "org_code", "taxpayer_id",
-                    "loan_card_no", "legal_rep", "address")
+IDENTITY_COLUMNS = IDENTITY_ROLES  # the identity view columns of source_records
 
 
 def current_version(session: Session, department: str, record_type: str, record_id: str) -> SourceRecord:

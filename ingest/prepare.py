@@ -19,7 +19,7 @@ from typing import Any, Iterator, NamedTuple
 
 import orjson
 
-from credit.catalog import RecordType
+from credit.catalog import IDENTITY_ROLES, RecordType
 from ingest.readers import FileError, open_rows
 from ingest.validate import HeaderError, RowValidator, normalize_header
 
@@ -27,8 +27,7 @@ log = logging.getLogger(__name__)
 
 CHUNK_ROWS = 2000
 QUEUE_CHUNKS = 1
-IDENTITY_COLS = ("name", "former_names", "uscc", "reg_no", "org_code", "taxpayer_id",
-                 "loan_card_no", "legal_rep", "address")
+IDENTITY_COLS = IDENTITY_ROLES  # the identity view columns of source_records, in order
 
 
 class Prepared(NamedTuple):

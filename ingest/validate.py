@@ -17,7 +17,7 @@ from typing import Any, Callable
 from marshmallow import Schema, ValidationError, fields as mm_fields
 
 from credit import identifiers as ids
-from credit.catalog import Column, RecordType
+from credit.catalog import IDENTITY_ROLES, Column, RecordType
 from ingest import normalize as nz
 
 log = logging.getLogger(__name__)
@@ -224,13 +224,11 @@ _STATUS_ZH = {ids.BAD_CHECK: "校验位不符 / check character does not match",
               ids.BAD_FORMAT: "格式不符 / malformed", ids.PLACEHOLDER: "占位值 / placeholder"}
 
 
-_IDENTITY_ROLES = ("name", "former_names", "uscc", "reg_no", "org_code", "taxpayer_id", "loan_card_no",
-                   "legal_rep", "address")
 
 
 def identity_view(fields: dict[str, Any], roles: dict[str, str]) -> tuple[dict[str, str | None], dict[str, str]]:
     """The identity columns of a record, with codes placed by their shape, and warning flags."""
-    identity: dict[str, str | None] = dict.fromkeys(_IDENTITY_ROLES)
+    identity: dict[str, str | None] = dict.fromkeys(IDENTITY_ROLES)
     for role, key in roles.items():
         value = fields.get(key)
         if role == "former_names":

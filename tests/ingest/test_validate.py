@@ -112,3 +112,9 @@ def test_marshmallow_schema_agrees_with_row_validator():
     data = schema_for(rtype).load({"record_id": "X", "subject_name": "某公司 ", "decision_date": "2024/3/5",
                                    "fine_amount": "2万"})
     assert data["decision_date"] == "2024-03-05" and data["fine_amount"] == 2.0 and data["subject_name"] == "某公司"
+
+
+def test_legal_rep_id_number_is_identity_evidence():
+    r = penalty_validator().validate({"记录编号": "CP-6", "行政相对人名称": "刘记米粉店", "法定代表人证件号码": "43010219800101123x"})
+    assert r.identity["legal_rep_id"] == "43010219800101123X"
+    assert r.fields["legal_rep_id_number"] == "43010219800101123X"

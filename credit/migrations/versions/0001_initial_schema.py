@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 04:40:16.428922
+Create Date: 2026-11-22 05:38:27.352008
 
 """
 from typing import Sequence, Union
@@ -199,6 +199,7 @@ def upgrade() -> None:
     sa.Column('taxpayer_id', sa.String(length=32), nullable=True),
     sa.Column('loan_card_no', sa.String(length=32), nullable=True),
     sa.Column('legal_rep', sa.String(length=100), nullable=True),
+    sa.Column('legal_rep_id', sa.String(length=32), nullable=True),
     sa.Column('address', sa.String(length=500), nullable=True),
     sa.ForeignKeyConstraint(['batch_id'], ['batches.id'], ),
     sa.PrimaryKeyConstraint('id'),
