@@ -1,7 +1,7 @@
 """Blocking: which pairs of records are worth scoring, so that cost grows near-linearly.
 
 Every record yields a few exact keys (codes, repaired codes, the name core, legal representative
-with a character of the trade name, the address). Records sharing a key are candidates. A block
+with a character of the trade name, the legal representative's ID number, the address). Records sharing a key are candidates. A block
 too large to compare all pairs (a generic name like 刘记米粉店) is split by region first.
 """
 
@@ -40,6 +40,7 @@ def keys_of(p: Profile) -> set[str]:
         trade = p.names[0].trade
         keys.add("p:" + p.rep + trade[0])
         keys.add("q:" + p.rep + trade[-1])
+    keys.update("i:" + x for x in p.persons)  # the legal representative's or operator's ID number
     if len(p.address) >= 6:
         keys.add("a:" + p.address)
     return keys

@@ -164,6 +164,15 @@ def different_legal_rep(a: Profile, b: Profile) -> float:
     return 1.0 if a.rep and b.rep and a.rep != b.rep else 0.0
 
 
+def same_person_id(a: Profile, b: Profile) -> float:
+    """same legal representative ID number"""
+    if not (a.persons and b.persons) or a.persons.isdisjoint(b.persons):
+        return 0.0
+    ta, tb = a.codes.tax20, b.codes.tax20
+    # two 20-character taxpayer ids of one operator that differ: two businesses of one person
+    return 0.0 if ta and tb and ta.isdisjoint(tb) else 1.0
+
+
 def same_address(a: Profile, b: Profile) -> float:
     """same address"""
     if not a.address or not b.address:
@@ -187,7 +196,7 @@ def generic_individual(a: Profile, b: Profile) -> float:
         return 0.0
     if a.codes.usccs & b.codes.usccs or a.codes.tax20 & b.codes.tax20 or a.codes.orgs & b.codes.orgs:
         return 0.0
-    if same_legal_rep(a, b) or same_address(a, b):
+    if same_legal_rep(a, b) or same_address(a, b) or same_person_id(a, b):
         return 0.0
     return 1.0
 
@@ -233,6 +242,7 @@ FEATURES: tuple[Feature, ...] = (
     Feature(other_region, -10.0),
     Feature(same_legal_rep, 3.0),
     Feature(different_legal_rep, -2.5),
+    Feature(same_person_id, 4.0),
     Feature(same_address, 1.5),
     Feature(same_district, 0.5),
     Feature(branch_and_head, -20.0),
@@ -294,6 +304,10 @@ def fast_score(a: Profile, b: Profile) -> tuple[float, bool]:
         total += 3.0
     elif a.rep and b.rep:
         total += -2.5
+    same_person = bool(a.persons and b.persons) and not a.persons.isdisjoint(b.persons) and not (
+        a.codes.tax20 and b.codes.tax20 and a.codes.tax20.isdisjoint(b.codes.tax20))
+    if same_person:
+        total += 4.0
     addr = same_address(a, b)
     if addr:
         total += 1.5
@@ -301,7 +315,7 @@ def fast_score(a: Profile, b: Profile) -> tuple[float, bool]:
         total += 0.5
     if a.branch is not None and b.branch is not None and a.branch != b.branch:
         total += -20.0
-    if a.individual and b.individual and not same_rep and not addr and not (
+    if a.individual and b.individual and not same_rep and not addr and not same_person and not (
             a.codes.usccs & b.codes.usccs or a.codes.tax20 & b.codes.tax20 or a.codes.orgs & b.codes.orgs):
         total += -5.0
     return round(total, 3), evidence

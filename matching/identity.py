@@ -37,6 +37,7 @@ class IdentityRecord:
     legal_rep: str = ""
     address: str = ""
     source_id: int = 0
+    legal_rep_id: str = ""  # the legal representative's (or operator's) ID number
 
     @classmethod
     def from_row(cls, key: Key, row: dict[str, object], source_id: int = 0) -> "IdentityRecord":
@@ -46,7 +47,7 @@ class IdentityRecord:
             return str(value).strip() if value is not None else ""
         former = tuple(n.strip() for n in _FORMER_SEP.split(s("former_names")) if n.strip())
         return cls(key, s("name"), former, s("uscc"), s("reg_no"), s("org_code"), s("taxpayer_id"),
-                   s("loan_card_no"), s("legal_rep"), s("address"), source_id)
+                   s("loan_card_no"), s("legal_rep"), s("address"), source_id, s("legal_rep_id"))
 
 
 def key_str(key: Key) -> str:
@@ -77,6 +78,7 @@ class Profile:
     addr_region: str | None
     individual: bool
     branch: str | None  # None: no name; "" head office or sole; else the branch part
+    persons: frozenset[str] = frozenset()  # ID numbers of the legal representative / operator
     record: IdentityRecord | None = field(default=None, repr=False)
 
     @property
@@ -103,9 +105,31 @@ def profile(rec: IdentityRecord) -> Profile:
     codes, div_region, code_individual = _code_part(
         tuple(v for v in (rec.uscc, rec.org_code, rec.taxpayer_id, rec.reg_no, rec.loan_card_no) if v))
     address, addr_region, district = _address_part(rec.address) if rec.address else ("", None, "")
+    persons = _persons(rec.legal_rep_id, codes.tax20) if rec.legal_rep_id or codes.tax20 else _NO_PERSONS
     return Profile(rec.key, names, codes, _rep(rec.legal_rep) if rec.legal_rep else "", address, district,
                    name_region or addr_region or div_region, name_region, addr_region,
-                   code_individual or name_individual, branch, rec)
+                   code_individual or name_individual, branch, persons, rec)
+
+
+_NO_PERSONS: frozenset[str] = frozenset()
+
+
+def person_id(value: str) -> str:
+    """A cleaned 18-character resident ID number, or "" (not one, or a placeholder)."""
+    code = _SPACE.sub("", to_halfwidth(value)).upper()
+    if len(code) != 18 or not code[:17].isdigit() or not (code[17].isdigit() or code[17] == "X"):
+        return ""
+    return "" if code.count(code[0]) >= 17 else code
+
+
+@lru_cache(maxsize=1 << 18)
+def _persons(legal_rep_id: str, tax20: frozenset[str]) -> frozenset[str]:
+    """The ID numbers of the people behind a record: its legal representative's, and the operator's
+    inside an individual business's 20-character taxpayer id (the ID number and two digits)."""
+    found = {person_id(legal_rep_id)} if legal_rep_id else set()
+    found.update(person_id(t[:18]) for t in tax20 if t[18:].isdigit())
+    found.discard("")
+    return frozenset(found) if found else _NO_PERSONS
 
 
 # Records of one enterprise repeat their names, codes, addresses and people: each part is derived
@@ -144,7 +168,7 @@ def _rep(raw: str) -> str:
 
 def clear_caches() -> None:
     """Forget the derived parts (after a run has built its profiles: the memory is better used)."""
-    for cached in (_name_part, _code_part, _address_part, _rep):
+    for cached in (_name_part, _code_part, _address_part, _rep, _persons):
         cached.cache_clear()
 
 
@@ -159,7 +183,7 @@ def latest_views(rows: Iterable[Sequence[Any]]) -> dict[Key, IdentityRecord]:
     """From version rows (in any order), the view each record key resolves with.
 
     Each row: (department, record_type, record_id, version, op, source_id, name, former_names,
-    uscc, reg_no, org_code, taxpayer_id, loan_card_no, legal_rep, address). The latest version
+    uscc, reg_no, org_code, taxpayer_id, loan_card_no, legal_rep, address[, legal_rep_id]). The latest version
     wins; a revoke (or an empty version) falls back to the latest version that has a name. The
     view keeps the id of the latest version, so a later run can tell the record changed.
     """
@@ -193,8 +217,9 @@ def _from_columns(key: Key, row: Sequence[Any], source_id: int) -> IdentityRecor
     """``IdentityRecord.from_row`` for a version row laid out as ``latest_views`` reads it."""
     name, former, uscc, reg_no, org, tax, loan, rep, address = (_text(v) for v in row[6:15])
     formers = tuple(n.strip() for n in _FORMER_SEP.split(former) if n.strip()) if former else ()
-    return IdentityRecord(key, name, formers, uscc, reg_no, org, tax, loan, rep, address, source_id)
+    rep_id = _text(row[15]) if len(row) > 15 else ""
+    return IdentityRecord(key, name, formers, uscc, reg_no, org, tax, loan, rep, address, source_id, rep_id)
 
 
 IDENTITY_COLUMNS = ("name", "former_names", "uscc", "reg_no", "org_code", "taxpayer_id", "loan_card_no",
-                    "legal_rep", "address")
+                    "legal_rep", "address", "legal_rep_id")

@@ -14,14 +14,15 @@ _NAMES = ["长沙华盛科技有限公司", "华盛科技（长沙）有限公�
           "长沙华盛科技股份有限公司", "华盛网络科技有限公司", ""]
 _CODES = ["", uscc(1), uscc(2), swap(uscc(1), 9), uscc(1)[:17] + "0", org(1), org(2), swap(org(1), 3),
           "430100" + org(1), "110105000012345", "110105000012354", "4301000011112222", "4301000011113333",
-          "43010219800101123401", "0" * 18]
+          "43010219800101123401", "43010219800101123402", "0" * 18]
 _record = st.builds(
-    lambda n, former, c1, c2, c3, rep, addr: IdentityRecord(
+    lambda n, former, c1, c2, c3, rep, addr, rep_id: IdentityRecord(
         ("d", "t", "1"), name=n, former_names=(former,) if former else (), uscc=c1, org_code=c2, loan_card_no=c3,
-        legal_rep=rep, address=addr),
+        legal_rep=rep, address=addr, legal_rep_id=rep_id),
     st.sampled_from(_NAMES), st.sampled_from(_NAMES), st.sampled_from(_CODES), st.sampled_from(_CODES),
     st.sampled_from(_CODES), st.sampled_from(["", "张三", "李四"]),
-    st.sampled_from(["", "长沙市岳麓区麓谷大道1号", "长沙市岳麓区麓谷大道2号", "株洲市荷塘区建设路8号"]))
+    st.sampled_from(["", "长沙市岳麓区麓谷大道1号", "长沙市岳麓区麓谷大道2号", "株洲市荷塘区建设路8号"]),
+    st.sampled_from(["", "430102198001011234", "43010219800101123X"]))
 
 
 @settings(max_examples=400, deadline=None)

@@ -232,3 +232,52 @@ def test_a_name_only_record_does_not_chain_namesakes_in_other_places() -> None:
     res = resolve_records(recs, {})
     assert not same(res, "c/reg/1", "c/reg/2")
     assert not same(res, "c/reg/3", "c/reg/4")
+
+
+ID_LIU = "43010219800101123X"
+ID_LIU2 = "430203198505052345"
+
+
+def test_operator_id_ties_a_generic_tax_record_to_its_business() -> None:
+    recs = [R("p/pen/1", name="刘记米粉店", legal_rep="刘伟", legal_rep_id=ID_LIU,
+              address="湖南省长沙市天心区人民路3号"),
+            R("p/pen/2", name="刘记米粉店", legal_rep="刘强", legal_rep_id=ID_LIU2,
+              address="湖南省株洲市荷塘区建设路8号"),
+            R("t/rate/1", name="刘记米粉店", taxpayer_id=ID_LIU + "01"),
+            R("t/rate/2", name="刘记米粉店", taxpayer_id=ID_LIU2 + "01")]
+    res = resolve_records(recs, {})
+    assert same(res, "p/pen/1", "t/rate/1") and same(res, "p/pen/2", "t/rate/2")
+    assert not same(res, "p/pen/1", "p/pen/2")
+    assert "same legal representative ID number" in res.links[("t", "rate", "1")][1]
+
+
+def test_one_operator_with_two_businesses_is_not_one_enterprise() -> None:
+    recs = [R("p/pen/1", name="刘记米粉店", legal_rep="刘伟", legal_rep_id=ID_LIU,
+              address="湖南省长沙市天心区人民路3号"),
+            R("t/rate/1", name="伟业五金经营部", taxpayer_id=ID_LIU + "02"),
+            R("t/rate/2", name="刘记米粉店", taxpayer_id=ID_LIU + "01"),
+            R("p/pen/3", name="伟业五金经营部", legal_rep="刘伟", legal_rep_id=ID_LIU)]
+    res = resolve_records(recs, {})
+    assert same(res, "p/pen/1", "t/rate/2") and same(res, "p/pen/3", "t/rate/1")
+    assert not same(res, "p/pen/1", "p/pen/3") and not same(res, "t/rate/1", "t/rate/2")
+
+
+def test_a_legal_rep_of_two_companies_does_not_merge_them() -> None:
+    recs = [R("c/reg/1", name="长沙华盛网络科技有限公司", uscc=uscc(1), legal_rep="张三", legal_rep_id=ID_LIU),
+            R("c/reg/2", name="长沙华盛网络科技有限公司", uscc=uscc(2), legal_rep="张三", legal_rep_id=ID_LIU),
+            R("c/reg/3", name="湖南鑫瑞建设有限公司", uscc=uscc(3), legal_rep="张三", legal_rep_id=ID_LIU),
+            R("q/pen/1", name="湖南鑫瑞建设有限公司", legal_rep="张三", legal_rep_id=ID_LIU),
+            R("q/pen/2", name="鑫瑞商贸有限公司", legal_rep="张三", legal_rep_id=ID_LIU)]
+    res = resolve_records(recs, {})
+    assert len({res.assignment[("c", "reg", str(i))] for i in (1, 2, 3)}) == 3
+    assert same(res, "c/reg/3", "q/pen/1")
+    assert not same(res, "q/pen/2", "c/reg/3") and not same(res, "q/pen/2", "c/reg/1")
+
+
+def test_legal_rep_id_is_read_from_views() -> None:
+    from matching.identity import latest_views, profile
+    row = ("p", "pen", "1", 1, "upsert", 5, "刘记米粉店", "", "", "", "", "", "", "刘伟", "", " " + ID_LIU.lower())
+    rec = latest_views([row])[("p", "pen", "1")]
+    assert rec.legal_rep_id == ID_LIU.lower()
+    assert profile(rec).persons == {ID_LIU}
+    assert profile(R("t/rate/1", taxpayer_id=ID_LIU + "01", legal_rep_id="0" * 18)).persons == {ID_LIU}
