@@ -40,7 +40,11 @@ def keys_of(p: Profile) -> set[str]:
         trade = p.names[0].trade
         keys.add("p:" + p.rep + trade[0])
         keys.add("q:" + p.rep + trade[-1])
-    keys.update("i:" + x for x in p.persons)  # the legal representative's or operator's ID number
+    if p.individual or p.codes.tax20:
+        # an individual business's operator id ties its generic-named records together; companies
+        # have codes for that, and their representatives' ids would only widen blocks (and the
+        # neighbourhood an incremental run must revisit) for little recall
+        keys.update("i:" + x for x in p.persons)
     if len(p.address) >= 6:
         keys.add("a:" + p.address)
     return keys
