@@ -321,6 +321,3 @@ def parse_date(value: str) -> date:
         return date.fromisoformat(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"日期应为 YYYY-MM-DD / date must be YYYY-MM-DD: {value}") from None
-
-
-Command = Callable[[argparse.Namespace], int]

@@ -21,7 +21,7 @@ from credit.models import SourceRecord, utcnow
 from matching import store
 from matching.blocking import key_hashes
 from matching.identity import IdentityRecord, Key, key_str, parse_key, profile
-from matching.models import (Enterprise, EnterpriseEvent, MatchJudgement, MatchKey, RecordLink, ResolutionRun,
+from matching.models import (Enterprise, MatchJudgement, RecordLink, ResolutionRun,
                              ReviewItem)
 from matching.resolver import DIFFERENT, SAME, Resolution, resolve_records
 

@@ -58,7 +58,7 @@ def _all_rows(m: datagen.Manifest) -> list[tuple[datagen.FileEntry, int, dict[st
 def test_same_seed_same_files(tmp_path: Path) -> None:
     a = datagen.generate(tmp_path / "a", enterprises=40, seed=3, forms=("csv", "json", "xml", "xlsx"))
     b = datagen.generate(tmp_path / "b", enterprises=40, seed=3, forms=("csv", "json", "xml", "xlsx"))
-    c = datagen.generate(tmp_path / "c", enterprises=40, seed=4, forms=("csv", "json", "xml", "xlsx"))
+    datagen.generate(tmp_path / "c", enterprises=40, seed=4, forms=("csv", "json", "xml", "xlsx"))
     assert [f.path for f in a.files] == [f.path for f in b.files]
     for f in a.files:
         pa, pb = tmp_path / "a" / f.path, tmp_path / "b" / f.path
