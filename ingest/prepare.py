@@ -1,8 +1,10 @@
 """The pure half of ingest: read a file, validate each row, serialise what will be stored.
 
 ``prepare_chunks`` yields ``Chunk`` objects; it touches no database, so for large files it runs in
-a child process (``parallel_chunks``) while the parent versions and inserts the previous chunk.
-On this 2-core machine that overlaps the CPU-bound validation with the SQLite writes.
+forked child processes (``parallel_chunks``) while the parent versions and inserts the chunks in
+file order. Validation costs about twice what writing does, so two children share it: both read
+the whole file (cheap) and each validates every other chunk. On a 2-core machine the three
+processes keep both cores busy.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import gc
 import hashlib
 import logging
 import multiprocessing
+import os
 import queue
 import threading
 from dataclasses import dataclass, field
@@ -27,6 +30,7 @@ log = logging.getLogger(__name__)
 
 CHUNK_ROWS = 2000
 QUEUE_CHUNKS = 1
+READERS = 2  # validating children of ``parallel_chunks`` (on machines with at least two cores)
 IDENTITY_COLS = IDENTITY_ROLES  # the identity view columns of source_records, in order
 
 
@@ -89,8 +93,13 @@ def prepare_row(validator: RowValidator, number: int, values: dict[str, Any]) ->
     )
 
 
-def prepare_chunks(path: str | Path, rtype: RecordType, file_format: str | None) -> Iterator[FileInfo | Chunk]:
-    """FileInfo first, then Chunks. Raises FileError / HeaderError for an unreadable file."""
+def prepare_chunks(path: str | Path, rtype: RecordType, file_format: str | None,
+                   part: int = 0, parts: int = 1) -> Iterator[FileInfo | Chunk]:
+    """FileInfo first, then Chunks. Raises FileError / HeaderError for an unreadable file.
+
+    With ``parts`` > 1, only the chunks whose index is ``part`` modulo ``parts`` (the last one
+    included if it is one of them): the other rows are read and counted, not validated.
+    """
     known = {normalize_header(c.zh) for c in rtype.columns} | {normalize_header(c.key) for c in rtype.columns}
 
     def is_header(cells: list[str]) -> bool:
@@ -100,23 +109,33 @@ def prepare_chunks(path: str | Path, rtype: RecordType, file_format: str | None)
                    format=file_format) as source:
         validator: RowValidator | None = None
         chunk = Chunk(size=source.size)
+        index = counted = 0  # the chunk's index, and its rows so far
+        mine = part == 0
         for raw in source:
             if validator is None:
                 validator = _validator(rtype, source)
                 yield FileInfo(source.format, source.encoding, tuple(validator.unknown_headers))
-            row = prepare_row(validator, raw.number, raw.values)
-            (chunk.rejected if isinstance(row, Rejected) else chunk.rows).append(row)
-            if len(chunk.rows) + len(chunk.rejected) >= CHUNK_ROWS:
-                yield _finish(chunk, source)
+            if mine:
+                row = prepare_row(validator, raw.number, raw.values)
+                (chunk.rejected if isinstance(row, Rejected) else chunk.rows).append(row)
+            counted += 1
+            if counted >= CHUNK_ROWS:
+                if mine:
+                    yield _finish(chunk, source, counted)
+                else:
+                    chunk.rows_read += counted
                 chunk = Chunk(size=source.size, rows_read=chunk.rows_read)
+                index, counted = index + 1, 0
+                mine = index % parts == part
         if validator is None:  # no data rows: a tabular file's header is still checked
             validator = _validator(rtype, source)
             yield FileInfo(source.format, source.encoding, tuple(validator.unknown_headers))
-        yield _finish(chunk, source)
+        if mine:
+            yield _finish(chunk, source, counted)
 
 
-def _finish(chunk: Chunk, source: Any) -> Chunk:
-    chunk.rows_read += len(chunk.rows) + len(chunk.rejected)
+def _finish(chunk: Chunk, source: Any, counted: int) -> Chunk:
+    chunk.rows_read += counted
     chunk.bytes_read = source.bytes_read()
     return chunk
 
@@ -126,37 +145,61 @@ def _validator(rtype: RecordType, source: Any) -> RowValidator:
     return RowValidator(rtype, list(source.headers), per_record_keys=per_record)
 
 
-def parallel_chunks(path: str | Path, rtype: RecordType, file_format: str | None) -> Iterator[FileInfo | Chunk]:
-    """prepare_chunks run in a forked child; the same items arrive here, errors re-raised.
+def parallel_chunks(path: str | Path, rtype: RecordType, file_format: str | None,
+                    readers: int | None = None) -> Iterator[FileInfo | Chunk]:
+    """prepare_chunks run in forked children, each validating every ``readers``-th chunk; the same
+    items arrive here, in file order, errors re-raised.
 
-    A receiver thread drains the pipe into a short queue, so the child never waits for the writer
-    to finish a chunk before it can hand over the next one.
+    A receiver thread per child drains its pipe into a short queue, so a child never waits for the
+    writer to finish a chunk before it can hand over the next one.
     """
+    parts = readers or (READERS if (os.cpu_count() or 1) >= 2 else 1)
     ctx = multiprocessing.get_context("fork")
-    receiver, sender = ctx.Pipe(duplex=False)
-    child = ctx.Process(target=_produce, args=(sender, path, rtype, file_format), daemon=True)
-    child.start()
-    sender.close()
-    inbox: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=QUEUE_CHUNKS)
     stop = threading.Event()
-    thread = threading.Thread(target=_receive, args=(receiver, inbox, stop, path), daemon=True)
-    thread.start()
+    children, threads, inboxes, pipes = [], [], [], []
     try:
-        while True:
-            kind, payload = inbox.get()
-            if kind == "item":
-                yield payload
-            elif kind == "error":
-                raise payload
-            else:
+        for part in range(parts):
+            receiver, sender = ctx.Pipe(duplex=False)
+            child = ctx.Process(target=_produce, args=(sender, path, rtype, file_format, part, parts), daemon=True)
+            child.start()
+            sender.close()
+            inbox: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=QUEUE_CHUNKS)
+            thread = threading.Thread(target=_receive, args=(receiver, inbox, stop, path), daemon=True)
+            thread.start()
+            children.append(child), threads.append(thread), inboxes.append(inbox), pipes.append(receiver)
+        for part, inbox in enumerate(inboxes):  # every child starts with the same FileInfo
+            info = _next(inbox)
+            if info is None:
                 return
+            if part == 0:
+                yield info
+        index = 0
+        while True:
+            item = _next(inboxes[index % parts])
+            if item is None:
+                return
+            yield item
+            index += 1
     finally:
         stop.set()
-        if child.is_alive():
-            child.terminate()
-        child.join()
-        thread.join()
-        receiver.close()
+        for child in children:
+            if child.is_alive():
+                child.terminate()
+            child.join()
+        for thread in threads:
+            thread.join()
+        for receiver in pipes:
+            receiver.close()
+
+
+def _next(inbox: queue.Queue[tuple[str, Any]]) -> Any:
+    """The next item from one child: None at its end; its error raised."""
+    kind, payload = inbox.get()
+    if kind == "item":
+        return payload
+    if kind == "error":
+        raise payload
+    return None
 
 
 def _receive(receiver: Any, inbox: queue.Queue[tuple[str, Any]], stop: threading.Event, path: str | Path) -> None:
@@ -176,10 +219,11 @@ def _receive(receiver: Any, inbox: queue.Queue[tuple[str, Any]], stop: threading
             return
 
 
-def _produce(sender: Any, path: str | Path, rtype: RecordType, file_format: str | None) -> None:
+def _produce(sender: Any, path: str | Path, rtype: RecordType, file_format: str | None,
+             part: int = 0, parts: int = 1) -> None:
     gc.disable()  # rows are acyclic, freed by reference counting; the collector only costs time here
     try:
-        for item in prepare_chunks(path, rtype, file_format):
+        for item in prepare_chunks(path, rtype, file_format, part, parts):
             sender.send(("item", item))
         sender.send(("end", None))
     except (FileError, HeaderError) as exc:

@@ -10,7 +10,6 @@ a list of rejections naming the column and reason. The same converters back a ma
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from typing import Any, Callable
 
@@ -96,16 +95,62 @@ def _converter(col: Column) -> Converter:
     raise ValueError(f"column {col.key}: unknown type {t}")
 
 
-@dataclass
 class RowResult:
     """A validated row: normalised fields and identity, or the reasons it was rejected."""
 
-    record_id: str | None = None
-    op: str = "upsert"
-    fields: dict[str, Any] = field(default_factory=dict)
-    identity: dict[str, str | None] = field(default_factory=dict)
-    flags: dict[str, str] = field(default_factory=dict)
-    errors: list[tuple[str, str]] = field(default_factory=list)  # (column label, reason)
+    __slots__ = ("record_id", "op", "fields", "identity", "flags", "errors")
+
+    def __init__(self) -> None:
+        self.record_id: str | None = None
+        self.op = "upsert"
+        self.fields: dict[str, Any] = {}
+        self.identity: dict[str, str | None] = {}
+        self.flags: dict[str, str] = {}
+        self.errors: list[tuple[str, str]] = []  # (column label, reason)
+
+
+def _compile_plan(plan: list[tuple[str, str, str, Converter, dict[Any, Any] | None]],
+                  absent: list[str]) -> Callable[[dict[str, Any], dict[str, Any], list[tuple[str, str]]], None]:
+    """One function that converts every mapped column of a row, unrolled: ``fill(values, out, errors)``.
+
+    For each (header, key, label, converter, memo) it does what this loop body would, without the
+    loop's overhead (ingest's hot path; about a third faster than the loop):
+    empty -> None; else the memoised value, or the converter's (a ValueError becomes an error)."""
+    env: dict[str, Any] = {"_MISS": _MISS, "_LIMIT": _CACHE_LIMIT, "str": str}
+    lines = ["def fill(values, out, errors):", "    get = values.get"]
+    for n, (header, key, label, convert, cache) in enumerate(plan):
+        env.update({f"h{n}": header, f"k{n}": key, f"l{n}": label, f"c{n}": convert})
+        lines += [f"    raw = get(h{n})",
+                  "    if raw is None or raw == '':",
+                  f"        out[k{n}] = None",
+                  "    else:"]
+        if cache is None:
+            lines += ["        try:",
+                      f"            out[k{n}] = c{n}(raw)",
+                      "        except ValueError as exc:",
+                      f"            out[k{n}] = None",
+                      f"            errors.append((l{n}, str(exc)))"]
+            continue
+        env[f"m{n}"] = cache
+        lines += [f"        hit = m{n}.get(raw, _MISS) if raw.__class__ is str else _MISS",
+                  "        if hit is _MISS:",
+                  "            try:",
+                  f"                hit = c{n}(raw)",
+                  "            except ValueError as exc:",
+                  "                hit = None",
+                  f"                errors.append((l{n}, str(exc)))",
+                  "            else:",
+                  "                if raw.__class__ is str:",
+                  f"                    if len(m{n}) >= _LIMIT:",
+                  f"                        m{n}.clear()",
+                  f"                    m{n}[raw] = hit",
+                  f"        out[k{n}] = hit"]
+    for n, key in enumerate(absent):
+        env[f"a{n}"] = key
+        lines.append(f"    out[a{n}] = None")
+    lines.append("    return None")
+    exec(compile("\n".join(lines), "<ingest row plan>", "exec"), env)  # noqa: S102 - our own generated code
+    return env["fill"]  # type: ignore[no-any-return]
 
 
 class RowValidator:
@@ -126,9 +171,9 @@ class RowValidator:
         present = {c.key for c in self.mapping.values()}
         self._plan = [(h, c.key, c.label, converter_for(c), {} if _cacheable(c) else None)
                       for h, c in self.mapping.items()]
+        self._fill = _compile_plan(self._plan, [c.key for c in rtype.columns if c.key not in present])
         self._required = [(c.key, c.label) for c in rtype.columns if c.required and c.key != "record_id"]
-        self._absent = [c.key for c in rtype.columns if c.key not in present]
-        self._identity = rtype.identity_columns
+        self._identity = _IdentityPlan(rtype.identity_columns)
 
     def _map_headers(self, headers: list[str]) -> None:
         for header in headers:
@@ -169,30 +214,7 @@ class RowValidator:
             return result
         if self.per_record_keys:
             values = self._rekey(values)
-        get = values.get
-        for header, key, label, convert, cache in self._plan:
-            raw = get(header)
-            if raw is None or raw == "":
-                out[key] = None
-                continue
-            memo = cache is not None and type(raw) is str
-            if memo:
-                hit = cache.get(raw, _MISS)
-                if hit is not _MISS:
-                    out[key] = hit
-                    continue
-            try:
-                value = out[key] = convert(raw)
-            except ValueError as exc:
-                out[key] = None
-                result.errors.append((label, str(exc)))
-                continue
-            if memo:
-                if len(cache) >= _CACHE_LIMIT:
-                    cache.clear()
-                cache[raw] = value
-        for key in self._absent:
-            out[key] = None
+        self._fill(values, out, result.errors)
         extras = "_extra_1" in values and [k for k in values if k.startswith("_extra_") and not nz.is_empty(values[k])]
         if extras:
             result.errors.append(("(row)", f"单元格多于表头 / more cells than header columns: {len(extras)}"))
@@ -205,7 +227,7 @@ class RowValidator:
                 if out.get(key) is None and not any(label == e[0] for e in result.errors):
                     result.errors.append((label, "必填项为空 / required value is empty"))
         if not result.errors:
-            result.identity, result.flags = identity_view(out, self._identity)
+            result.identity, result.flags = self._identity.view(out)
         return result
 
 
@@ -228,17 +250,30 @@ _STATUS_ZH = {ids.BAD_CHECK: "校验位不符 / check character does not match",
 
 def identity_view(fields: dict[str, Any], roles: dict[str, str]) -> tuple[dict[str, str | None], dict[str, str]]:
     """The identity columns of a record, with codes placed by their shape, and warning flags."""
-    identity: dict[str, str | None] = dict.fromkeys(IDENTITY_ROLES)
-    for role, key in roles.items():
-        value = fields.get(key)
-        if role == "former_names":
-            identity[role] = "；".join(value) if value else None
-        elif role not in _CODE_ROLES:
-            identity[role] = value
-    codes = tuple((role, roles[role], fields.get(roles[role])) for role in _CODE_ROLES if role in roles)
-    placed, flags = _codes_view(codes)
-    identity.update(placed)
-    return identity, dict(flags)
+    return _IdentityPlan(roles).view(fields)
+
+
+class _IdentityPlan:
+    """``identity_view`` for one record type's identity roles, with the role lookups done once."""
+
+    __slots__ = ("plain", "former", "codes", "template")
+
+    def __init__(self, roles: dict[str, str]) -> None:
+        self.plain = [(role, key) for role, key in roles.items() if role not in _CODE_ROLES and role != "former_names"]
+        self.former = roles.get("former_names")
+        self.codes = [(role, roles[role]) for role in _CODE_ROLES if role in roles]
+        self.template: dict[str, str | None] = dict.fromkeys(IDENTITY_ROLES)
+
+    def view(self, fields: dict[str, Any]) -> tuple[dict[str, str | None], dict[str, str]]:
+        identity = self.template.copy()
+        for role, key in self.plain:
+            identity[role] = fields.get(key)
+        if self.former:
+            value = fields.get(self.former)
+            identity["former_names"] = "；".join(value) if value else None
+        placed, flags = _codes_view(tuple((role, key, fields.get(key)) for role, key in self.codes))
+        identity.update(placed)
+        return identity, dict(flags) if flags else {}
 
 
 @lru_cache(maxsize=1 << 14)
