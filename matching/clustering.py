@@ -1,8 +1,10 @@
 """Clustering: union-find over positive edges, strongest first, with cannot-link constraints.
 
 Must-links (a person judged two records the same) are applied first and unconditionally.
-Cannot-links keep two components apart whatever the score: two different valid USCCs, a branch
-and its head office (or two different branches), and a person's judgement that two are different.
+Cannot-links keep two components apart whatever the score: two different valid USCCs, two
+different valid organization codes (not one swap apart), individual businesses run by different
+people (operator ID numbers), a branch and its head office (or two different branches), and a
+person's judgement that two are different.
 Name-only evidence (an edge no identifier supports) also never joins components known to be in
 other cities, nor individual businesses known to be in other districts: a record with a name
 and nothing else would otherwise chain two namesakes together.
@@ -14,6 +16,7 @@ from collections import defaultdict
 from typing import Iterable, Sequence
 
 from matching import regions
+from matching.codes import any_swap
 from matching.identity import Profile
 
 
@@ -28,6 +31,8 @@ class Clusters:
     def __init__(self, profiles: Sequence[Profile]) -> None:
         self.parent = list(range(len(profiles)))
         self.usccs: dict[int, frozenset[str]] = {}
+        self.orgs: dict[int, frozenset[str]] = {}
+        self.operators: dict[int, frozenset[str]] = {}  # ID numbers of individual businesses' operators
         self.branches: dict[int, frozenset[str]] = {}
         self.forbidden: dict[int, frozenset[int]] = {}
         self.regions: dict[int, frozenset[str]] = {}
@@ -40,6 +45,10 @@ class Clusters:
                 self.districts[i] = _one(shared, "district", p.district)
             if p.codes.valid_usccs:
                 self.usccs[i] = p.codes.valid_usccs
+            if p.codes.valid_orgs:
+                self.orgs[i] = p.codes.valid_orgs
+            if p.individual and p.persons:
+                self.operators[i] = p.persons
             if p.branch is not None:
                 self.branches[i] = _one(shared, "branch", p.branch)
 
@@ -65,6 +74,12 @@ class Clusters:
         a, b = self.branches.get(ri), self.branches.get(rj)
         if a and b and a.isdisjoint(b):
             return True
+        a, b = self.operators.get(ri), self.operators.get(rj)
+        if a and b and a.isdisjoint(b):
+            return True
+        a, b = self.orgs.get(ri), self.orgs.get(rj)
+        if a and b and a.isdisjoint(b) and not any_swap(a, b):
+            return True
         fa, fb = self.forbidden.get(ri, ()), self.forbidden.get(rj, ())
         return any(self.find(x) == rj for x in fa) or any(self.find(x) == ri for x in fb)
 
@@ -78,7 +93,8 @@ class Clusters:
         if ri > rj:
             ri, rj = rj, ri
         self.parent[rj] = ri
-        for d in (self.usccs, self.branches, self.forbidden, self.regions, self.districts):
+        for d in (self.usccs, self.orgs, self.operators, self.branches, self.forbidden, self.regions,
+                  self.districts):
             _merge_into(d, ri, rj)
         return True
 
@@ -176,18 +192,25 @@ AMBIGUITY_MARGIN = 2.5
 
 
 def _ambiguous(uf: Clusters, weak: list[Edge]) -> set[int]:
-    """Records whose name-based evidence fits two enterprises known by different USCCs about
-    equally well: the name matches more than one company, so it decides nothing."""
+    """Records whose name-based evidence fits two enterprises that cannot be one (different USCCs,
+    different places) about equally well: the name matches more than one business, so it decides
+    nothing."""
     best: dict[int, dict[int, float]] = defaultdict(dict)
     for s, i, j, _, _ in weak:
         for a, b in ((i, j), (j, i)):
             root = uf.find(b)
-            if uf.usccs.get(root) and root != uf.find(a):
+            if root != uf.find(a):
                 best[a][root] = max(best[a].get(root, s), s)
     out = set()
     for i, roots in best.items():
-        if len(roots) > 1:
-            top = sorted(roots.values(), reverse=True)
-            if top[1] >= top[0] - AMBIGUITY_MARGIN:
+        if len(roots) < 2:
+            continue
+        ranked = sorted(roots.items(), key=lambda r: -r[1])
+        top_root, top = ranked[0]
+        for root, s in ranked[1:]:
+            if s < top - AMBIGUITY_MARGIN:
+                break
+            if uf.conflict(top_root, root) or uf.other_places(top_root, root):
                 out.add(i)
+                break
     return out

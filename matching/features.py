@@ -156,7 +156,17 @@ def other_region(a: Profile, b: Profile) -> float:
 
 def same_legal_rep(a: Profile, b: Profile) -> float:
     """same legal representative"""
-    return 1.0 if a.rep and a.rep == b.rep else 0.0
+    return 1.0 if a.rep and a.rep == b.rep and not _other_persons(a, b) else 0.0
+
+
+def _other_persons(a: Profile, b: Profile) -> bool:
+    """Both records name their representative's ID number and the numbers differ: namesakes."""
+    return bool(a.persons and b.persons) and a.persons.isdisjoint(b.persons)
+
+
+def different_operator(a: Profile, b: Profile) -> float:
+    """individual businesses run by different people (ID numbers)"""
+    return 1.0 if a.individual and b.individual and _other_persons(a, b) else 0.0
 
 
 def different_legal_rep(a: Profile, b: Profile) -> float:
@@ -243,7 +253,8 @@ FEATURES: tuple[Feature, ...] = (
     Feature(same_legal_rep, 3.0),
     Feature(different_legal_rep, -2.5),
     Feature(same_person_id, 4.0),
-    Feature(same_address, 1.5),
+    Feature(different_operator, -6.0),
+    Feature(same_address, 2.5),
     Feature(same_district, 0.5),
     Feature(branch_and_head, -20.0),
     Feature(generic_individual, -5.0),
@@ -299,18 +310,21 @@ def fast_score(a: Profile, b: Profile) -> tuple[float, bool]:
         total += 1.0
     elif agree is False:
         total += -10.0
-    same_rep = bool(a.rep) and a.rep == b.rep
+    other_persons = bool(a.persons and b.persons) and a.persons.isdisjoint(b.persons)
+    same_rep = bool(a.rep) and a.rep == b.rep and not other_persons
     if same_rep:
         total += 3.0
-    elif a.rep and b.rep:
+    elif a.rep and b.rep and a.rep != b.rep:
         total += -2.5
-    same_person = bool(a.persons and b.persons) and not a.persons.isdisjoint(b.persons) and not (
+    same_person = bool(a.persons and b.persons) and not other_persons and not (
         a.codes.tax20 and b.codes.tax20 and a.codes.tax20.isdisjoint(b.codes.tax20))
     if same_person:
         total += 4.0
+    elif other_persons and a.individual and b.individual:
+        total += -6.0
     addr = same_address(a, b)
     if addr:
-        total += 1.5
+        total += 2.5
     elif a.district and a.district == b.district:
         total += 0.5
     if a.branch is not None and b.branch is not None and a.branch != b.branch:

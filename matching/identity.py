@@ -148,8 +148,8 @@ def _name_part(name: str, former: tuple[str, ...]) -> tuple[tuple[ParsedName, ..
 def _code_part(values: tuple[str, ...]) -> tuple[Codes, str | None, bool]:
     """The codes, the region of their division code, and whether they mark an individual business."""
     codes = collect(values)
-    division = codes.division or next((c[:4] + "00" for c in sorted(codes.loan_cards)), "")
-    div_region = regions.division_region(division) if division else None
+    # a loan card number is the finance department's own: its digits say nothing about a place
+    div_region = regions.division_region(codes.division) if codes.division else None
     return codes, div_region, bool(codes.tax20) or any(u.startswith("92") for u in codes.usccs)
 
 

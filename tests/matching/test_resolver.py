@@ -281,3 +281,47 @@ def test_legal_rep_id_is_read_from_views() -> None:
     assert rec.legal_rep_id == ID_LIU.lower()
     assert profile(rec).persons == {ID_LIU}
     assert profile(R("t/rate/1", taxpayer_id=ID_LIU + "01", legal_rep_id="0" * 18)).persons == {ID_LIU}
+
+
+def test_namesake_operators_with_different_id_numbers_stay_apart() -> None:
+    """Same generic name, same operator name, different ID numbers: two businesses, whatever
+    name-and-representative-only records would bridge them."""
+    recs = [R("c/reg/1", name="刘记五金店", legal_rep="刘平辉", address="陕西省西安市解放西路946号"),
+            R("c/pen/1", name="刘记五金店", legal_rep="刘平辉", legal_rep_id="610100197111135912"),
+            R("p/case/2", name="刘记五金店", legal_rep="刘平辉", legal_rep_id="43020219860330585X"),
+            R("t/rate/2", name="刘记五金店", taxpayer_id="43020219860330585X01"),
+            R("c/reg/2", name="刘记五金店", legal_rep="刘平辉", address="湖南省株洲市荷塘区建设路301号")]
+    res = resolve_records(recs, {})
+    assert not same(res, "c/pen/1", "p/case/2")
+    assert same(res, "p/case/2", "t/rate/2")
+    assert not same(res, "c/reg/1", "c/reg/2")
+
+
+def test_a_loan_card_number_says_nothing_about_the_place() -> None:
+    """The finance department's own numbering: its digits are no region to disagree with."""
+    recs = [R("c/reg/1", name="北京市华盛网络科技有限公司", uscc=uscc(1), legal_rep="张三"),
+            R("f/loan/1", name="华盛网络科技有限公司", loan_card_no="4301000011112222")]
+    assert same(resolve_records(recs, {}), "c/reg/1", "f/loan/1")
+
+
+def test_two_valid_organization_codes_are_never_one_enterprise() -> None:
+    """Two same-named companies in one city, one known by its USCC, one by legacy codes: a record
+    with the name alone joins neither, and the two are never chained together."""
+    recs = [R("c/reg/1", name="利兴机械有限公司", uscc=uscc(1), legal_rep="韦琳洋",
+              address="湖南省湘潭市雨湖区科技园路616号"),
+            R("t/arr/2", name="利兴机械有限公司", org_code=org(2), taxpayer_id="430302" + org(2),
+              legal_rep="侯雪宇", address="湖南省湘潭市雨湖区人民路571号"),
+            R("c/reg/2", name="利兴机械有限公司", legal_rep="侯雪宇", address="湖南省湘潭市雨湖区人民路571号"),
+            R("t/rate/9", name="利兴机械有限公司")]
+    res = resolve_records(recs, {})
+    assert same(res, "t/arr/2", "c/reg/2")
+    assert not same(res, "c/reg/1", "t/arr/2")
+    assert not same(res, "t/rate/9", "c/reg/1") and not same(res, "t/rate/9", "t/arr/2")
+
+
+def test_a_name_that_fits_businesses_in_two_places_joins_neither() -> None:
+    recs = [R("c/reg/1", name="张记理发店", legal_rep="张英强", address="湖南省长沙市人民路425号"),
+            R("c/reg/2", name="张记理发店", legal_rep="张英强", address="湖南省湘潭市雨湖区芙蓉中路432号"),
+            R("p/fire/1", name="张记理发店", legal_rep="张英强")]
+    res = resolve_records(recs, {})
+    assert len(set(res.assignment.values())) == 3
