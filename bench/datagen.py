@@ -391,6 +391,10 @@ class _WorldBuilder:
         self.rng = random.Random(f"world:{seed}")
         self.cfg = cfg
         self.orgs: set[str] = set()
+        # (trade name, industry) of every lawful name so far: the naming rules (企业名称登记管理规定)
+        # forbid a second company of the same trade name in the same industry, so namesakes come
+        # only from the hard cases (another city, one character off) and from individual businesses
+        self.names: set[tuple[str, str]] = set()
         self.out: list[Enterprise] = []
         self.links: list[tuple[Enterprise, Enterprise]] = []
 
@@ -401,6 +405,14 @@ class _WorldBuilder:
             if code not in self.orgs:
                 self.orgs.add(code)
                 return code
+
+    def trade(self, industry: str) -> str:
+        """A trade name not yet used in this industry."""
+        while True:
+            trade = _trade(self.rng)
+            if (trade, industry) not in self.names:
+                self.names.add((trade, industry))
+                return trade
 
     def company(self, parts: NameParts | None = None, division: str | None = None) -> Enterprise:
         """A regular company (authority 9, type 1)."""
@@ -413,7 +425,8 @@ class _WorldBuilder:
         uscc = make_uscc("9", "1", division, org)
         if parts is None:
             form = _weighted(rng, LEGAL_FORMS)
-            parts = NameParts(_prefix(rng, division), _trade(rng), rng.choice(INDUSTRIES), form,
+            industry = rng.choice(INDUSTRIES)
+            parts = NameParts(_prefix(rng, division), self.trade(industry), industry, form,
                               city_short=_division(division)[1].rstrip("市"))
         reg_no = make_reg_no(rng, division) if legacy else ""
         taxpayer = division + org if legacy and rng.random() < 0.4 else uscc
@@ -481,8 +494,12 @@ class _WorldBuilder:
                         city_short=e.parts.city_short)
         if self.rng.random() < 0.5:
             old.industry = self.rng.choice([i for i in INDUSTRIES if i != e.parts.industry])
+            if (old.trade, old.industry) in self.names:
+                old.trade = self.trade(old.industry)
+            else:
+                self.names.add((old.trade, old.industry))
         else:
-            old.trade = _trade(self.rng)
+            old.trade = self.trade(old.industry)
         e.former.append(old)
         e.rename_date = _rand_date(self.rng, dt.date(2021, 1, 1), dt.date(2024, 6, 30))
         e.kinds.add("renamed")
@@ -521,9 +538,15 @@ class _WorldBuilder:
                               city_short=city.rstrip("市"))
         else:
             division = base.division
-            trade = list(p.trade)
-            i = self.rng.randrange(len(trade))
-            trade[i] = self.rng.choice([c for c in TRADE_CHARS if c != trade[i]])
+            for attempt in range(200):  # one character off, and not the name of a third company
+                trade = list(p.trade)
+                i = self.rng.randrange(len(trade))
+                trade[i] = self.rng.choice([c for c in TRADE_CHARS if c != trade[i]])
+                if attempt >= 100:  # every such variant taken (a crowded world): one character more
+                    trade.insert(self.rng.randrange(len(trade) + 1), self.rng.choice(TRADE_CHARS))
+                if ("".join(trade), p.industry) not in self.names:
+                    break
+            self.names.add(("".join(trade), p.industry))
             parts = NameParts(p.prefix, "".join(trade), p.industry, p.form, city_short=p.city_short)
         e = self.company(parts, division)
         e.kinds.add("similar_name")
@@ -542,7 +565,9 @@ class _WorldBuilder:
         has_uscc = rng.random() < 0.6
         uscc = make_uscc("9", "2", division, org) if has_uscc else ""
         return Enterprise(
-            eid="", division=division, uscc=uscc, org_code=org if has_uscc else "", reg_no="",
+            # one registered before 2016 without a USCC since still has its registration number
+            eid="", division=division, uscc=uscc, org_code=org if has_uscc else "",
+            reg_no="" if has_uscc else make_reg_no(rng, division),
             taxpayer_id=uscc if has_uscc else rep_id + "01",
             loan_card_no=f"{division[:4]}{rng.randrange(10**11, 10**12)}",
             parts=NameParts("", name, "", ""), former=[], rename_date=None, legal_rep=rep,
