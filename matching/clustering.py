@@ -20,37 +20,37 @@ from matching.codes import any_swap
 from matching.identity import Profile
 
 
+# what a component knows about itself, one set per kind (None: nothing known), by position
+USCCS, ORGS, OPERATORS, BRANCHES, FORBIDDEN, REGIONS, DISTRICTS = range(7)
+Facts = list  # [frozenset | None] * 7
+
+
 class Clusters:
     """Union-find whose components remember what they may not be merged with.
 
-    Per root, only where not empty: the valid USCCs, the branch parts (``""`` the head office),
-    the records it is judged different from, its regions and its individual businesses'
-    districts. Sets are shared with the profiles (one set per region, district or branch part)
-    until two components merge."""
+    Per root, a list of facts (None where nothing is known): the valid USCCs, the valid
+    organization codes, the operators of its individual businesses (ID numbers), the branch parts
+    (``""`` the head office), the records it is judged different from, its regions and its
+    individual businesses' districts. Sets are shared with the profiles (one set per region,
+    district or branch part) until two components merge."""
 
     def __init__(self, profiles: Sequence[Profile]) -> None:
         self.parent = list(range(len(profiles)))
-        self.usccs: dict[int, frozenset[str]] = {}
-        self.orgs: dict[int, frozenset[str]] = {}
-        self.operators: dict[int, frozenset[str]] = {}  # ID numbers of individual businesses' operators
-        self.branches: dict[int, frozenset[str]] = {}
-        self.forbidden: dict[int, frozenset[int]] = {}
-        self.regions: dict[int, frozenset[str]] = {}
-        self.districts: dict[int, frozenset[str]] = {}  # of individual businesses: where the shop is
+        self.facts: list[Facts | None] = [None] * len(profiles)
         shared: dict[tuple[str, str], frozenset[str]] = {}
         for i, p in enumerate(profiles):
-            if p.region:
-                self.regions[i] = _one(shared, "region", p.region)
-            if p.individual and p.district:
-                self.districts[i] = _one(shared, "district", p.district)
-            if p.codes.valid_usccs:
-                self.usccs[i] = p.codes.valid_usccs
-            if p.codes.valid_orgs:
-                self.orgs[i] = p.codes.valid_orgs
-            if p.individual and p.persons:
-                self.operators[i] = p.persons
-            if p.branch is not None:
-                self.branches[i] = _one(shared, "branch", p.branch)
+            codes = p.codes
+            facts = [
+                codes.valid_usccs or None,
+                codes.valid_orgs or None,
+                p.persons or None if p.individual else None,
+                _one(shared, "branch", p.branch) if p.branch is not None else None,
+                None,
+                _one(shared, "region", p.region) if p.region else None,
+                _one(shared, "district", p.district) if p.individual and p.district else None,
+            ]
+            if any(facts):
+                self.facts[i] = facts
 
     def find(self, i: int) -> int:
         parent = self.parent
@@ -61,26 +61,31 @@ class Clusters:
             parent[i], i = root, parent[i]
         return root
 
+    def _facts(self, root: int) -> Facts:
+        facts = self.facts[root]
+        if facts is None:
+            facts = self.facts[root] = [None] * 7
+        return facts
+
     def forbid(self, i: int, j: int) -> None:
         """A cannot-link between the components of records i and j."""
         ri, rj = self.find(i), self.find(j)
-        self.forbidden[ri] = self.forbidden.get(ri, frozenset()) | {j}
-        self.forbidden[rj] = self.forbidden.get(rj, frozenset()) | {i}
+        fi, fj = self._facts(ri), self._facts(rj)
+        fi[FORBIDDEN] = (fi[FORBIDDEN] or frozenset()) | {j}
+        fj[FORBIDDEN] = (fj[FORBIDDEN] or frozenset()) | {i}
 
     def conflict(self, ri: int, rj: int) -> bool:
-        a, b = self.usccs.get(ri), self.usccs.get(rj)
-        if a and b and a.isdisjoint(b):
+        a, b = self.facts[ri], self.facts[rj]
+        if a is None or b is None:
+            return False
+        for kind in (USCCS, BRANCHES, OPERATORS):
+            x, y = a[kind], b[kind]
+            if x and y and x.isdisjoint(y):
+                return True
+        x, y = a[ORGS], b[ORGS]
+        if x and y and x.isdisjoint(y) and not any_swap(x, y):
             return True
-        a, b = self.branches.get(ri), self.branches.get(rj)
-        if a and b and a.isdisjoint(b):
-            return True
-        a, b = self.operators.get(ri), self.operators.get(rj)
-        if a and b and a.isdisjoint(b):
-            return True
-        a, b = self.orgs.get(ri), self.orgs.get(rj)
-        if a and b and a.isdisjoint(b) and not any_swap(a, b):
-            return True
-        fa, fb = self.forbidden.get(ri, ()), self.forbidden.get(rj, ())
+        fa, fb = a[FORBIDDEN] or (), b[FORBIDDEN] or ()
         return any(self.find(x) == rj for x in fa) or any(self.find(x) == ri for x in fb)
 
     def union(self, i: int, j: int, force: bool = False) -> bool:
@@ -93,20 +98,24 @@ class Clusters:
         if ri > rj:
             ri, rj = rj, ri
         self.parent[rj] = ri
-        for d in (self.usccs, self.orgs, self.operators, self.branches, self.forbidden, self.regions,
-                  self.districts):
-            _merge_into(d, ri, rj)
+        gone = self.facts[rj]
+        if gone is not None:
+            self.facts[rj] = None
+            kept = self.facts[ri]
+            self.facts[ri] = gone if kept is None else [_merged(a, b) for a, b in zip(kept, gone)]
         return True
 
     def other_places(self, i: int, j: int) -> bool:
         """Whether the components of i and j are known to be in places that disagree (no region of
         one agrees with a region of the other): names alone do not bring them together."""
-        ri, rj = self.find(i), self.find(j)
-        a, b = self.regions.get(ri), self.regions.get(rj)
-        if a and b and not any(regions.agree(x, y) for x in a for y in b):
+        a, b = self.facts[self.find(i)], self.facts[self.find(j)]
+        if a is None or b is None:
+            return False
+        x, y = a[REGIONS], b[REGIONS]
+        if x and y and not any(regions.agree(r, q) for r in x for q in y):
             return True
-        a, b = self.districts.get(ri), self.districts.get(rj)
-        return bool(a and b and a.isdisjoint(b))
+        x, y = a[DISTRICTS], b[DISTRICTS]
+        return bool(x and y and x.isdisjoint(y))
 
     def groups(self) -> list[list[int]]:
         """Components as sorted lists of record indices, ordered by their first member."""
@@ -124,13 +133,11 @@ def _one(shared: dict[tuple[str, str], frozenset[str]], kind: str, value: str) -
     return found
 
 
-def _merge_into(d: dict[int, frozenset], keep: int, gone: int) -> None:  # type: ignore[type-arg]
-    """The set of root ``gone`` joins that of root ``keep`` (sharing a set where one holds the other)."""
-    b = d.pop(gone, None)
+def _merged(a: frozenset | None, b: frozenset | None) -> frozenset | None:  # type: ignore[type-arg]
+    """The union of two components' sets of one kind (sharing a set where one holds the other)."""
     if not b:
-        return
-    a = d.get(keep)
-    d[keep] = b if not a or a <= b else a if b <= a else a | b
+        return a
+    return b if not a or a <= b else a if b <= a else a | b
 
 
 Edge = tuple[float, int, int, str, bool]  # score, i, j, explanation, weak (no identifier supports it)

@@ -64,38 +64,56 @@ def _collect(values: tuple[str, ...]) -> Codes:
     loans: set[str] = set()
     division = ""
     for value in values:
-        code = _classify(value) if value else None
-        if code is None or code.status == PLACEHOLDER:
+        info = _code_info(value)
+        if info is None:
             continue
-        v, kind = code.value, code.kind
-        org = ""
+        v, kind, valid, org, org_valid, div = info
         if kind == "uscc":
             u.add(v)
-            if code.status == VALID:
+            if valid:
                 vu.add(v)
-            if v[2:8].isdigit():
-                division = division or v[2:8]
-            org = v[8:17]
-        elif kind == "org_code":
-            org = v
-        elif kind == "taxpayer15":
-            division = division or v[:6]
-            org = v[6:]
         elif kind == "reg_no":
             r.add(v)
-            if code.status == VALID:
+            if valid:
                 vr.add(v)
         elif kind == "taxpayer20":
             t.add(v)
         elif kind == "loan_card_no":
             loans.add(v)
-        if org and len(org) == 9 and not is_placeholder(org):
+        if div and not division:
+            division = div
+        if org:
             o.add(org)
-            if _org_valid(org):
+            if org_valid:
                 vo.add(org)
     if not (u or o or r or t or loans or division):
         return NO_CODES
     return Codes(_f(u), _f(vu), _f(o), _f(vo), _f(r), _f(vr), _f(t), _f(loans), division)
+
+
+CodeInfo = tuple[str, str, bool, str, bool, str]  # value, kind, valid, org code, org code valid, division
+
+
+@lru_cache(maxsize=1 << 20)
+def _code_info(value: str) -> CodeInfo | None:
+    """What one written code contributes (memoised: an enterprise's codes recur in its records)."""
+    code = _classify(value)
+    if code is None or code.status == PLACEHOLDER:
+        return None
+    v, kind = code.value, code.kind
+    org = division = ""
+    if kind == "uscc":
+        if v[2:8].isdigit():
+            division = v[2:8]
+        org = v[8:17]
+    elif kind == "org_code":
+        org = v
+    elif kind == "taxpayer15":
+        division = v[:6]
+        org = v[6:]
+    if org and (len(org) != 9 or is_placeholder(org)):
+        org = ""
+    return v, kind, code.status == VALID, org, bool(org) and _org_valid(org), division
 
 
 def _f(items: set[str]) -> frozenset[str]:
@@ -135,9 +153,20 @@ def _uscc_status(code: str) -> str:
     return BAD_CHECK
 
 
-@lru_cache(maxsize=1 << 16)
+_ORG_VALUE = {c: int(c, 36) for c in _ORG_CHARS}
+_ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
+_ORG_CHECK = "_123456789X0"  # 11 - (sum mod 11) -> check character (GB 11714)
+
+
 def _org_valid(org: str) -> bool:
-    return len(org) == 9 and all(c in _ORG_CHARS for c in org) and org_code_check(org[:8]) == org[8]
+    """As ``org_code_check(org[:8]) == org[8]`` for a well-formed code, without its per-call cost."""
+    if len(org) != 9:
+        return False
+    try:
+        total = sum(map(mul, map(_ORG_VALUE.__getitem__, org[:8]), _ORG_WEIGHTS))
+    except KeyError:
+        return False
+    return _ORG_CHECK[11 - total % 11] == org[8]
 
 
 def _classify(value: str) -> Code | None:
@@ -145,14 +174,41 @@ def _classify(value: str) -> Code | None:
     code = value.upper().replace("O", "0") if value.isascii() and value.isalnum() else clean_code(value)
     if not code:
         return None
-    if len(code) == 18 and not is_placeholder(code):
+    n = len(code)
+    if n == 18 and not is_placeholder(code):
         return Code(code, "uscc", _uscc_status(code))
+    if is_placeholder(code):
+        return _classify_other(code)
+    if n == 9:
+        if _org_valid(code):
+            return Code(code, "org_code", VALID)
+        return Code(code, "org_code", BAD_FORMAT if any(c not in _ORG_CHARS for c in code) else BAD_CHECK)
+    if n == 16 and code.isdigit():
+        return Code(code, "loan_card_no", VALID)
+    if n == 20:
+        return Code(code, "taxpayer20", VALID if code[:17].isdigit() else BAD_FORMAT)
+    if n == 15 and code.isdigit() and _mod_11_10(code):
+        return Code(code, "reg_no", VALID)
     return _classify_other(code)
 
 
-@lru_cache(maxsize=1 << 16)
+def _mod_11_10(digits: str) -> bool:
+    """ISO 7064 MOD 11,10 (a 15-digit registration number's check digit), as python-stdnum's."""
+    check = 5
+    for d in digits:
+        check = (((check or 10) * 2) % 11 + ord(d) - 48) % 10
+    return check == 1
+
+
+@lru_cache(maxsize=1 << 20)
 def _classify_other(code: str) -> Code | None:
     return classify(code)
+
+
+def clear_caches() -> None:
+    """Forget memoised classifications (after a run has built its profiles)."""
+    _classify_other.cache_clear()
+    _code_info.cache_clear()
 
 
 def one_swap(a: str, b: str) -> bool:

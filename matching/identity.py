@@ -13,7 +13,7 @@ from typing import Any, Iterable, Sequence
 
 from credit.identifiers import to_halfwidth
 from matching import regions
-from matching.codes import Codes, collect
+from matching.codes import Codes, collect, clear_caches as clear_code_caches
 from matching.names import ParsedName, parse
 
 Key = tuple[str, str, str]  # department, record_type, record_id
@@ -170,6 +170,7 @@ def clear_caches() -> None:
     """Forget the derived parts (after a run has built its profiles: the memory is better used)."""
     for cached in (_name_part, _code_part, _address_part, _rep, _persons):
         cached.cache_clear()
+    clear_code_caches()
 
 
 def _name_region(name: ParsedName) -> str | None:

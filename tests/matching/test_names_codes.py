@@ -77,5 +77,9 @@ def test_fast_code_classification_agrees_with_credit_identifiers() -> None:
     samples = [uscc(i) for i in range(200)] + [uscc(i, kind="12") for i in range(50)]
     samples += [swap(c, rnd.randrange(16)) for c in samples[:100]] + ["0" * 18, "9" * 18, org(3), "430100" + org(4)]
     samples += ["".join(rnd.choice(alphabet) for _ in range(rnd.choice((9, 15, 16, 18, 20)))) for _ in range(2000)]
+    from stdnum.iso7064 import mod_11_10
+    digits14 = [str(rnd.randrange(10**13, 10**14)) for _ in range(300)]
+    samples += [d + mod_11_10.calc_check_digit(d) for d in digits14]  # valid registration numbers
+    samples += [d + str((int(mod_11_10.calc_check_digit(d)) + 1) % 10) for d in digits14]  # and failing ones
     for value in samples:
         assert _classify(value) == classify(value), value
