@@ -13,6 +13,7 @@ import gc
 import hashlib
 import logging
 import multiprocessing
+import operator
 import os
 import queue
 import threading
@@ -28,6 +29,7 @@ from ingest.validate import HeaderError, RowValidator, normalize_header
 
 log = logging.getLogger(__name__)
 
+_identity_tuple = operator.itemgetter(*IDENTITY_ROLES)  # identity dicts hold every role
 CHUNK_ROWS = 2000
 QUEUE_CHUNKS = 1
 READERS = 2  # validating children of ``parallel_chunks`` (on machines with at least two cores)
@@ -89,7 +91,7 @@ def prepare_row(validator: RowValidator, number: int, values: dict[str, Any]) ->
         number, checked.record_id or "", checked.op, chash, fields_json.decode(),
         orjson.dumps(values, default=str).decode(),
         orjson.dumps(checked.flags).decode() if checked.flags else None,
-        tuple(ident.get(c) for c in IDENTITY_COLS),
+        _identity_tuple(ident),
     )
 
 

@@ -57,10 +57,30 @@ class FileError(Exception):
     """The file cannot be read at all; message names the file and says why (Chinese, then English)."""
 
 
-@dataclass
 class RawRow:
-    number: int
-    values: dict[str, Any]
+    """One row as read: its number in the file and its values keyed by header. A table row's
+    dict is built on first use (a reader that only counts rows never pays for it)."""
+
+    __slots__ = ("number", "_values", "_cells", "_headers")
+
+    def __init__(self, number: int, values: dict[str, Any] | None = None, *,
+                 cells: list[Any] | None = None, headers: list[str] | None = None) -> None:
+        self.number = number
+        self._values = values
+        self._cells = cells
+        self._headers = headers
+
+    @property
+    def values(self) -> dict[str, Any]:
+        if self._values is None:
+            self._values = dict(zip(self._headers or (), self._cells or ()))
+        return self._values
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, RawRow) and (self.number, self.values) == (other.number, other.values)
+
+    def __repr__(self) -> str:
+        return f"RawRow({self.number}, {self.values!r})"
 
 
 def _fail(path: str | Path, zh: str, en: str) -> FileError:
@@ -228,6 +248,10 @@ def _open_binary(src: RowSource) -> IO[bytes]:
 # ---------------------------------------------------------------- tables (CSV and XLSX)
 
 def _is_blank(cells: list[Cell]) -> bool:
+    if cells:
+        first = cells[0]
+        if first.__class__ is str and first and not first.isspace():
+            return False  # most rows: a record id in the first cell
     return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
 
 
@@ -259,7 +283,7 @@ def _table(src: RowSource, rows: Iterator[tuple[int, list[Cell]]],
         if _is_blank(cells):
             continue
         if lead == 0 and len(cells) == len(headers):
-            yield RawRow(number, dict(zip(headers, cells)))
+            yield RawRow(number, cells=cells, headers=headers)
             continue
         values = {h: (cells[i] if i < len(cells) else None) for i, h in enumerate(headers, lead)}
         extra = [c for c in cells[:lead] + cells[end:] if not _is_blank([c])]
