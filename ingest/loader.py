@@ -18,8 +18,8 @@ from typing import Any, Callable
 from sqlalchemy import Connection, Engine, insert, select, update
 
 from credit.catalog import Catalog, RecordType, load_catalog
-from credit.models import Batch, SourceRecord, utcnow
-from ingest.prepare import IDENTITY_COLS, Chunk, FileInfo, Prepared, Rejected, parallel_chunks, prepare_chunks
+from credit.models import Batch, utcnow
+from ingest.prepare import IDENTITY_COLS, Chunk, FileInfo, Rejected, parallel_chunks, prepare_chunks
 from ingest.readers import FileError
 from ingest.validate import HeaderError
 
@@ -176,9 +176,10 @@ class _BatchRun:
         self.now: Any = utcnow()
         if conn.dialect.name == "sqlite":
             self.now = self.now.isoformat(" ")
-        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        self.mark = mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
         self.insert_sql = (f"INSERT INTO source_records ({', '.join(_INSERT_COLS)}) "
                            f"VALUES ({', '.join([mark] * len(_INSERT_COLS))})")
+        self._latest_sql: dict[int, str] = {}
 
     def open_batch(self, filename: str, uploaded_by: str | None) -> None:
         values = dict(department=self.rtype.department, record_type=self.rtype.name,
@@ -197,12 +198,13 @@ class _BatchRun:
     def load(self, chunk: Chunk) -> None:
         """Version and insert one chunk's valid rows; report its rejected rows."""
         self.result.rows_read = chunk.rows_read
-        good = [Prepared._make(row) for row in chunk.rows]
+        good = chunk.rows  # plain tuples in ``Prepared`` layout
         for rej in chunk.rejected:
             self._reject(rej)
         if good:
-            latest = self._latest_versions({p.record_id for p in good})
-            params = [row for row in (self._decide(p, latest) for p in good) if row is not None]
+            latest = self._latest_versions({p[1] for p in good})
+            decide = self._decide
+            params = [row for row in (decide(p, latest) for p in good) if row is not None]
             if params:
                 self.conn.exec_driver_sql(self.insert_sql, params)
         if self.progress:
@@ -219,31 +221,39 @@ class _BatchRun:
 
     def _latest_versions(self, record_ids: set[str]) -> dict[str, tuple[int, str, int]]:
         """record_id -> (version, content_hash, batch_id) of its newest stored version."""
-        t = SourceRecord.__table__
-        query = select(t.c.record_id, t.c.version, t.c.content_hash, t.c.batch_id).where(
-            t.c.department == self.rtype.department, t.c.record_type == self.rtype.name,
-            t.c.record_id.in_(record_ids))
+        ids = list(record_ids)
+        sql = self._latest_sql.get(len(ids))
+        if sql is None:  # one statement per IN-list length (chunks are mostly of one size)
+            m = self.mark
+            sql = self._latest_sql[len(ids)] = (
+                "SELECT record_id, version, content_hash, batch_id FROM source_records "
+                f"WHERE department = {m} AND record_type = {m} AND record_id IN ({', '.join([m] * len(ids))})")
         latest: dict[str, tuple[int, str, int]] = {}
-        for rid, version, chash, batch in self.conn.execute(query):
+        rows = self.conn.exec_driver_sql(sql, (self.rtype.department, self.rtype.name, *ids))
+        for rid, version, chash, batch in rows:
             if rid not in latest or version > latest[rid][0]:
                 latest[rid] = (version, chash, batch)
         return latest
 
-    def _decide(self, p: Prepared, latest: dict[str, tuple[int, str, int]]) -> tuple | None:
-        prev = latest.get(p.record_id)
-        if prev is not None and prev[1] == p.content_hash:
+    def _decide(self, p: tuple[Any, ...], latest: dict[str, tuple[int, str, int]]) -> tuple | None:
+        """The insert parameters of one prepared row (``Prepared`` layout), or None when it
+        changes nothing (an unchanged re-send, or a duplicate within this batch)."""
+        number, record_id, op, content_hash, fields, raw, flags, identity = p
+        prev = latest.get(record_id)
+        result = self.result
+        if prev is not None and prev[1] == content_hash:
             if prev[2] == self.batch_id:
-                self.result.duplicates += 1
+                result.duplicates += 1
             else:
-                self.result.unchanged += 1
+                result.unchanged += 1
             return None
         version = prev[0] + 1 if prev else 1
-        latest[p.record_id] = (version, p.content_hash, self.batch_id)
+        latest[record_id] = (version, content_hash, self.batch_id)
         if version == 1:
-            self.result.new_records += 1
+            result.new_records += 1
         else:
-            self.result.new_versions += 1
-        if p.flags:
-            self.result.flagged += 1
-        return (self.rtype.department, self.rtype.name, p.record_id, version, p.op, p.content_hash, p.fields,
-                p.raw, p.flags, self.batch_id, self.digest, p.row, self.now, *p.identity)
+            result.new_versions += 1
+        if flags:
+            result.flagged += 1
+        return (self.rtype.department, self.rtype.name, record_id, version, op, content_hash, fields,
+                raw, flags, self.batch_id, self.digest, number, self.now) + identity
