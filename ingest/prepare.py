@@ -24,7 +24,7 @@ from typing import Any, Iterator, NamedTuple
 import orjson
 
 from credit.catalog import IDENTITY_ROLES, RecordType
-from ingest.readers import FileError, open_rows
+from ingest.readers import FileError, format_of, open_rows
 from ingest.validate import HeaderError, RowValidator, normalize_header
 
 log = logging.getLogger(__name__)
@@ -33,6 +33,9 @@ _identity_tuple = operator.itemgetter(*IDENTITY_ROLES)  # identity dicts hold ev
 CHUNK_ROWS = 2000
 QUEUE_CHUNKS = 1
 READERS = 2  # validating children of ``parallel_chunks`` (on machines with at least two cores)
+# formats cheap enough to parse that two readers may each parse the whole file; an XLSX or XML
+# file's parsing costs more than validating, so one reader takes it all
+SPLIT_FORMATS = ("csv", "ndjson")
 IDENTITY_COLS = IDENTITY_ROLES  # the identity view columns of source_records, in order
 
 
@@ -155,7 +158,7 @@ def parallel_chunks(path: str | Path, rtype: RecordType, file_format: str | None
     A receiver thread per child drains its pipe into a short queue, so a child never waits for the
     writer to finish a chunk before it can hand over the next one.
     """
-    parts = readers or (READERS if (os.cpu_count() or 1) >= 2 else 1)
+    parts = readers or _readers_for(path, file_format)
     ctx = multiprocessing.get_context("fork")
     stop = threading.Event()
     children, threads, inboxes, pipes = [], [], [], []
@@ -192,6 +195,15 @@ def parallel_chunks(path: str | Path, rtype: RecordType, file_format: str | None
             thread.join()
         for receiver in pipes:
             receiver.close()
+
+
+def _readers_for(path: str | Path, file_format: str | None) -> int:
+    """How many children should read this file (one for formats costly to parse)."""
+    try:
+        fmt = format_of(Path(path), file_format)
+    except FileError:
+        return 1  # the child reports it
+    return READERS if fmt in SPLIT_FORMATS and (os.cpu_count() or 1) >= 2 else 1
 
 
 def _next(inbox: queue.Queue[tuple[str, Any]]) -> Any:

@@ -166,7 +166,7 @@ def open_rows(
 ) -> RowSource:
     """Open a department file and return its rows as a streaming RowSource."""
     path = Path(path)
-    fmt = _format_of(path, format)
+    fmt = format_of(path, format)
     if not path.is_file():
         raise _fail(path, "文件不存在", "file not found")
     src = RowSource(path, fmt)
@@ -184,7 +184,7 @@ def open_rows(
     return src
 
 
-def _format_of(path: Path, format: str | None) -> str:
+def format_of(path: Path, format: str | None) -> str:
     """The reader to use, from format= or the file extension."""
     if format:
         fmt = format.lower().lstrip(".")
