@@ -2,10 +2,11 @@
 
     python -m bench.ingest [--csv-rows 1000000] [--xlsx-rows 200000] [--workdir /tmp/lz-bench]
 
-Each ingest runs in a fresh child process so that its peak resident memory is the ingest's own,
-not the generator's. The peak reported is the writer's plus the forked reader's ru_maxrss: an upper
-bound, since the two share the pages they had at the fork and rarely peak together. Prints one line
-per run and a Markdown table row to paste into docs/benchmarks.md.
+Each ingest runs in a fresh child process so that its peak memory is the ingest's own, not the
+generator's. The peak reported is the largest sum, sampled every 0.2 s, of the proportional set
+size (PSS: shared pages divided among the processes sharing them) of the writer and its forked
+readers, i.e. what the machine really holds; each process's own maximum RSS is printed beside it.
+Prints one line per run and a Markdown table row to paste into docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -27,18 +28,48 @@ from bench import datagen
 log = logging.getLogger(__name__)
 
 CHILD = """
-import json, resource, sys, time
+import json, os, resource, sys, threading, time
 from credit.db import make_engine
 from credit.schema import create_all
 from ingest.loader import ingest_file
+
+def pss_kb(pid):
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as fh:
+            return next(int(line.split()[1]) for line in fh if line.startswith("Pss:"))
+    except (OSError, StopIteration):
+        return 0
+
+def children(pid):
+    out = []
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{task}/children") as fh:
+                out += [int(c) for c in fh.read().split()]
+        except OSError:
+            pass
+    return out
+
+peak = {"pss": 0, "procs": 0}
+done = threading.Event()
+def sample():
+    me = os.getpid()
+    while not done.wait(0.2):
+        pids = [me] + children(me)
+        total = sum(pss_kb(p) for p in pids)
+        if total > peak["pss"]:
+            peak["pss"], peak["procs"] = total, len(pids)
+threading.Thread(target=sample, daemon=True).start()
 engine = make_engine(sys.argv[1]); create_all(engine)
 t0 = time.perf_counter()
 r = ingest_file(engine, sys.argv[2], sys.argv[3], sys.argv[4])
 dt = time.perf_counter() - t0
+done.set()
 writer = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-reader = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the forked reader, if any
+reader = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the largest forked reader
 print(json.dumps({"rows": r.rows_read, "loaded": r.loaded, "rejected": r.rejected, "seconds": dt,
-                  "writer_mb": writer, "reader_mb": reader, "peak_mb": writer + reader}))
+                  "writer_mb": writer, "reader_mb": reader, "peak_mb": peak["pss"] / 1024,
+                  "processes": peak["procs"]}))
 """
 
 
@@ -54,8 +85,9 @@ def run_child(db: Path, path: Path, department: str, record_type: str) -> dict:
 def report(label: str, figures: dict, size_mb: float) -> str:
     rate = figures["rows"] / figures["seconds"]
     line = (f"{label}: {figures['rows']:,} rows ({size_mb:.0f} MB) in {figures['seconds']:.1f} s = "
-            f"{rate:,.0f} rows/s, peak {figures['peak_mb']:.0f} MB (writer {figures['writer_mb']:.0f} + reader "
-            f"{figures['reader_mb']:.0f}), loaded {figures['loaded']:,}, "
+            f"{rate:,.0f} rows/s, peak {figures['peak_mb']:.0f} MB PSS over {figures['processes']} processes "
+            f"(max RSS: writer {figures['writer_mb']:.0f}, each reader up to {figures['reader_mb']:.0f}), "
+            f"loaded {figures['loaded']:,}, "
             f"rejected {figures['rejected']:,}")
     print(line, flush=True)
     return (f"| {date.today()} | {label} | {figures['rows']:,} | {figures['seconds']:.1f} | {rate:,.0f} | "

@@ -10,7 +10,7 @@ a list of rejections naming the column and reason. The same converters back a ma
 from __future__ import annotations
 
 import logging
-from functools import lru_cache, partial
+from functools import partial
 from typing import Any, Callable
 
 from marshmallow import Schema, ValidationError, fields as mm_fields
@@ -256,13 +256,14 @@ def identity_view(fields: dict[str, Any], roles: dict[str, str]) -> tuple[dict[s
 class _IdentityPlan:
     """``identity_view`` for one record type's identity roles, with the role lookups done once."""
 
-    __slots__ = ("plain", "former", "codes", "template")
+    __slots__ = ("plain", "former", "codes", "template", "memo")
 
     def __init__(self, roles: dict[str, str]) -> None:
         self.plain = [(role, key) for role, key in roles.items() if role not in _CODE_ROLES and role != "former_names"]
         self.former = roles.get("former_names")
         self.codes = [(role, roles[role]) for role in _CODE_ROLES if role in roles]
         self.template: dict[str, str | None] = dict.fromkeys(IDENTITY_ROLES)
+        self.memo: dict[tuple[Any, ...], tuple[Any, Any]] = {}  # code values -> placed codes, flags
 
     def view(self, fields: dict[str, Any]) -> tuple[dict[str, str | None], dict[str, str]]:
         identity = self.template.copy()
@@ -271,15 +272,21 @@ class _IdentityPlan:
         if self.former:
             value = fields.get(self.former)
             identity["former_names"] = "；".join(value) if value else None
-        placed, flags = _codes_view(tuple((role, key, fields.get(key)) for role, key in self.codes))
+        values = tuple([fields.get(key) for _, key in self.codes])
+        found = self.memo.get(values)
+        if found is None:
+            found = _codes_view(tuple((role, key, v) for (role, key), v in zip(self.codes, values)))
+            if len(self.memo) >= 1 << 14:
+                self.memo.clear()
+            self.memo[values] = found
+        placed, flags = found
         identity.update(placed)
         return identity, dict(flags) if flags else {}
 
 
-@lru_cache(maxsize=1 << 14)
 def _codes_view(codes: tuple[tuple[str, str, str | None], ...]) -> tuple[tuple[tuple[str, str | None], ...],
                                                                           tuple[tuple[str, str], ...]]:
-    """Codes placed by shape and their flags; memoised, as one enterprise's codes repeat in a file."""
+    """Codes placed by shape and their flags (memoised per record type by ``_IdentityPlan``)."""
     identity: dict[str, str | None] = {}
     flags: dict[str, str] = {}
     for role, key, value in codes:
