@@ -333,16 +333,31 @@ def _csv_rows(src: RowSource, is_header: HeaderTest | None) -> Iterator[RawRow]:
 
 
 def _decoded_lines(src: RowSource, raw: IO[bytes]) -> Iterator[str]:
-    """Physical lines decoded one by one, so a bad byte is reported with its line number."""
-    decode = codecs.getincrementaldecoder(src.encoding or "utf-8")().decode
-    number = 0
+    """Lines decoded by the C text layer; a bad byte is reported with its line number (found by
+    decoding the file again line by line, on that path only)."""
+    text = io.TextIOWrapper(raw, encoding=src.encoding or "utf-8", newline="")
     try:
-        for number, line in enumerate(raw, 1):
-            yield decode(line)
-        decode(b"", True)
+        yield from text
     except UnicodeDecodeError:
+        number = _bad_line(src.path, src.encoding or "utf-8")
         raise _fail(src.path, f"第 {number} 行含有不是 {src.encoding} 编码的字节",
                     f"line {number} holds bytes that are not valid {src.encoding}") from None
+    finally:
+        text.detach()  # the binary file stays open for progress; the source's exit stack closes it
+
+
+def _bad_line(path: str, encoding: str) -> int:
+    """The number of the first physical line that does not decode."""
+    decode = codecs.getincrementaldecoder(encoding)().decode
+    number = 0
+    with open(path, "rb") as fh:
+        try:
+            for number, line in enumerate(fh, 1):
+                decode(line)
+            decode(b"", True)
+        except UnicodeDecodeError:
+            return number
+    return number
 
 
 def _csv_records(src: RowSource, lines: Iterator[str]) -> Iterator[tuple[int, list[str]]]:

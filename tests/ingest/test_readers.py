@@ -524,3 +524,13 @@ def test_progress_grows_while_reading(tmp_path: Path) -> None:
                 seen.append(src.bytes_read())
         seen.append(src.bytes_read())
     assert seen == sorted(seen) and seen[0] < seen[-1] == path.stat().st_size
+
+
+def test_bad_bytes_past_the_sample_name_their_line(tmp_path: Path) -> None:
+    """Encoding is detected from the first megabyte; a bad byte further on fails the file with
+    the line it is on."""
+    head = "记录编号,企业名称\n" + "".join(f"R{i},甲公司{i}\n" for i in range(1, 80_001))
+    path = write_bytes(tmp_path, "late.csv", head.encode("utf-8") + b"R-bad,\xff\xfe\n")
+    assert path.stat().st_size > 1 << 20
+    with pytest.raises(FileError, match="line 80002 holds bytes"):
+        read_all(path)
