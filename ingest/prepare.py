@@ -163,15 +163,17 @@ def parallel_chunks(path: str | Path, rtype: RecordType, file_format: str | None
     stop = threading.Event()
     children, threads, inboxes, pipes = [], [], [], []
     try:
-        for part in range(parts):
+        for part in range(parts):  # every child forked before any thread starts here
             receiver, sender = ctx.Pipe(duplex=False)
             child = ctx.Process(target=_produce, args=(sender, path, rtype, file_format, part, parts), daemon=True)
             child.start()
             sender.close()
+            children.append(child), pipes.append(receiver)
+        for receiver in pipes:
             inbox: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=QUEUE_CHUNKS)
             thread = threading.Thread(target=_receive, args=(receiver, inbox, stop, path), daemon=True)
             thread.start()
-            children.append(child), threads.append(thread), inboxes.append(inbox), pipes.append(receiver)
+            threads.append(thread), inboxes.append(inbox)
         for part, inbox in enumerate(inboxes):  # every child starts with the same FileInfo
             info = _next(inbox)
             if info is None:
