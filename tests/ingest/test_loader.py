@@ -151,11 +151,16 @@ def test_gbk_csv_detected(engine, tmp_path, parallel):
 
 @pytest.mark.parametrize("readers", [1, 2, 3])
 @pytest.mark.parametrize("n", [11, 12])  # the last chunk partial, or empty
-def test_parallel_readers_give_what_one_process_gives(tmp_path, monkeypatch, readers, n):
+@pytest.mark.parametrize("form", ["csv", "ndjson"])  # the two forms parallel_chunks splits
+def test_parallel_readers_give_what_one_process_gives(tmp_path, monkeypatch, readers, n, form):
     """Chunks validated by several children arrive in file order: same rows, rejects, progress."""
     monkeypatch.setattr(prepare, "CHUNK_ROWS", 3)
     rows = [row(f"P{i}") if i % 4 else row(f"P{i}", day="2024-13-45") for i in range(n)]
     path = write_csv(tmp_path / "p.csv", rows)
+    if form == "ndjson":
+        path = tmp_path / "p.ndjson"
+        path.write_text("".join(json.dumps(dict(zip(HEADER, r)), ensure_ascii=False) + "\n" for r in rows),
+                        encoding="utf-8")
     rtype = loader.load_catalog().get("commerce", "penalty")
 
     def run(items):
@@ -165,5 +170,5 @@ def test_parallel_readers_give_what_one_process_gives(tmp_path, monkeypatch, rea
                 [c.rows_read for c in chunks])
 
     serial = run(prepare.prepare_chunks(path, rtype, None))
-    assert serial[3] == ([3, 6, 9, 11] if n == 11 else [3, 6, 9, 12, 12]) and serial[2] == [2, 6, 10]
+    assert serial[3] == ([3, 6, 9, 11] if n == 11 else [3, 6, 9, 12, 12]) and serial[2] == ([2, 6, 10] if form == "csv" else [1, 5, 9])  # NDJSON has no header line
     assert run(prepare.parallel_chunks(path, rtype, None, readers=readers)) == serial
