@@ -23,14 +23,14 @@ import time
 from datetime import date
 from pathlib import Path
 
-from bench import datagen
+from credit.demodata import datagen
 
 log = logging.getLogger(__name__)
 
 CHILD = """
 import json, os, resource, sys, threading, time
-from credit.db import make_engine
-from credit.schema import create_all
+from credit.kernel.db import make_engine
+from credit.domain.schema import create_all
 from ingest.loader import ingest_file
 
 def pss_kb(pid):

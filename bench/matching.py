@@ -2,7 +2,7 @@
 
     python -m bench.matching --records 10000 --records 100000 [--incremental 10000] [--workdir DIR]
 
-For each size: ``bench.datagen`` writes CSV files with the hard cases and ``truth.csv``; each file
+For each size: ``credit.demodata.datagen`` writes CSV files with the hard cases and ``truth.csv``; each file
 goes through ``python -m credit ingest``; ``resolve`` (full) and ``write_links`` run in a child
 process whose wall time and peak memory are reported; the links are scored against the truth:
 pairwise precision, recall and F1, and false merges of a branch with its head office, of two
@@ -26,15 +26,15 @@ from collections import Counter, defaultdict
 from itertools import combinations
 from pathlib import Path
 
-from bench import datagen
-from credit.db import make_engine
-from credit.schema import create_all
+from credit.demodata import datagen
+from credit.domain.schema import create_all
+from credit.kernel.db import make_engine
 
 log = logging.getLogger(__name__)
 
 CHILD = """
 import json, resource, sys, time
-from credit.db import make_engine
+from credit.kernel.db import make_engine
 from matching.service import resolve, write_links
 engine = make_engine(sys.argv[1])
 t0 = time.perf_counter()

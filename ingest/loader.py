@@ -11,14 +11,16 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, select, update
 
-from credit.catalog import Catalog, RecordType, load_catalog
-from credit.models import Batch, utcnow
+from credit.kernel.catalog import Catalog, RecordType, load_catalog
+from credit.kernel.errors import InvalidInput
+from credit.kernel.models import Batch, utcnow
 from ingest.prepare import IDENTITY_COLS, Chunk, FileInfo, Rejected, parallel_chunks, prepare_chunks
 from ingest.readers import FileError
 from ingest.validate import HeaderError
@@ -30,7 +32,7 @@ _INSERT_COLS = ("department", "record_type", "record_id", "version", "op", "cont
                 "raw", "flags", "batch_id", "file_hash", "row_number", "created_at", *IDENTITY_COLS)
 
 
-class IngestError(Exception):
+class IngestError(InvalidInput):
     """A file that could not be ingested at all; nothing of it was stored."""
 
 
@@ -71,30 +73,6 @@ class IngestResult:
     @property
     def loaded(self) -> int:
         return self.new_records + self.new_versions
-
-    def summary(self) -> str:
-        """A few lines a clerk reads after an upload (Chinese first, English second)."""
-        name = os.path.basename(self.file)
-        if self.status == "failed":
-            return f"{name}: 失败 / failed — {self.message}"
-        if self.status == "already_ingested":
-            return f"{name}: {self.message}"
-        lines = [
-            f"{name} [{self.format}{', ' + self.encoding if self.encoding else ''}] → 批次 / batch {self.batch_id}",
-            f"  读取 read {self.rows_read} · 入库 loaded {self.loaded} (新记录 new {self.new_records}, "
-            f"新版本 new versions {self.new_versions}) · 未变 unchanged {self.unchanged} · "
-            f"重复行 duplicates {self.duplicates} · 拒绝 rejected {self.rejected}",
-        ]
-        if self.flagged:
-            lines.append(f"  标记 flagged {self.flagged} 行代码校验警告 / rows with identifier warnings (stored)")
-        if self.unknown_headers:
-            lines.append(f"  未知列已忽略 / unknown columns ignored: {'、'.join(self.unknown_headers)}")
-        for rej in self.rejects[:5]:
-            lines.append(f"  第{rej.row}行 row {rej.row} · {rej.column}: {rej.reason}")
-        if self.rejected > 5:
-            lines.append(f"  … 另有 {self.rejected - 5} 行被拒绝 / more rejected rows")
-        return "\n".join(lines)
-
 
 def file_hash(path: str | Path) -> str:
     """SHA-256 of the file's bytes."""
@@ -186,7 +164,7 @@ class _BatchRun:
                       filename=os.path.basename(filename)[:500], file_hash=self.digest,
                       file_format=self.result.format or "", encoding=self.result.encoding,
                       uploaded_by=uploaded_by, created_at=utcnow())
-        self.batch_id = self.conn.execute(insert(Batch).values(**values)).inserted_primary_key[0]
+        self.batch_id = int(self.conn.execute(insert(Batch).values(**values).returning(Batch.id)).scalar_one())
         self.result.batch_id = self.batch_id
 
     def close_batch(self) -> None:

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from credit.identifiers import clean_code, to_halfwidth
+from credit.kernel.identifiers import clean_code, to_halfwidth
 
 EMPTY_MARKERS = frozenset({"", "无", "-", "--", "/", "—", "——", "－", "null", "none", "n/a", "na", "空"})
 # full-width letters, digits and the ideographic space; Chinese punctuation (，；（）) stays as written

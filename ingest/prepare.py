@@ -17,13 +17,14 @@ import operator
 import os
 import queue
 import threading
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, NamedTuple
+from typing import Any, NamedTuple
 
 import orjson
 
-from credit.catalog import IDENTITY_ROLES, RecordType
+from credit.kernel.catalog import IDENTITY_ROLES, RecordType
 from ingest.readers import FileError, format_of, open_rows
 from ingest.validate import HeaderError, RowValidator, normalize_header
 
@@ -99,7 +100,7 @@ def prepare_row(validator: RowValidator, number: int, values: dict[str, Any]) ->
 
 
 def prepare_chunks(path: str | Path, rtype: RecordType, file_format: str | None,
-                   part: int = 0, parts: int = 1) -> Iterator[FileInfo | Chunk]:
+                   part: int = 0, parts: int = 1) -> Generator[FileInfo | Chunk, None, None]:
     """FileInfo first, then Chunks. Raises FileError / HeaderError for an unreadable file.
 
     With ``parts`` > 1, only the chunks whose index is ``part`` modulo ``parts`` (the last one
@@ -122,7 +123,10 @@ def prepare_chunks(path: str | Path, rtype: RecordType, file_format: str | None,
                 yield FileInfo(source.format, source.encoding, tuple(validator.unknown_headers))
             if mine:
                 row = prepare_row(validator, raw.number, raw.values)
-                (chunk.rejected if isinstance(row, Rejected) else chunk.rows).append(row)
+                if isinstance(row, Rejected):
+                    chunk.rejected.append(row)
+                else:
+                    chunk.rows.append(row)
             counted += 1
             if counted >= CHUNK_ROWS:
                 if mine:
@@ -151,7 +155,7 @@ def _validator(rtype: RecordType, source: Any) -> RowValidator:
 
 
 def parallel_chunks(path: str | Path, rtype: RecordType, file_format: str | None,
-                    readers: int | None = None) -> Iterator[FileInfo | Chunk]:
+                    readers: int | None = None) -> Generator[FileInfo | Chunk, None, None]:
     """prepare_chunks run in forked children, each validating every ``readers``-th chunk; the same
     items arrive here, in file order, errors re-raised.
 
@@ -168,12 +172,14 @@ def parallel_chunks(path: str | Path, rtype: RecordType, file_format: str | None
             child = ctx.Process(target=_produce, args=(sender, path, rtype, file_format, part, parts), daemon=True)
             child.start()
             sender.close()
-            children.append(child), pipes.append(receiver)
+            children.append(child)
+            pipes.append(receiver)
         for receiver in pipes:
             inbox: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=QUEUE_CHUNKS)
             thread = threading.Thread(target=_receive, args=(receiver, inbox, stop, path), daemon=True)
             thread.start()
-            threads.append(thread), inboxes.append(inbox)
+            threads.append(thread)
+            inboxes.append(inbox)
         for part, inbox in enumerate(inboxes):  # every child starts with the same FileInfo
             info = _next(inbox)
             if info is None:

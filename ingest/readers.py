@@ -12,8 +12,8 @@ import codecs
 import contextlib
 import csv
 import datetime
-import io
 import functools
+import io
 import itertools
 import json
 import logging
@@ -21,10 +21,11 @@ import re
 import zipfile
 import zlib
 from array import array
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, Any
 from xml.etree import ElementTree as StdET
-from typing import IO, Any, Callable, Iterator
 
 import charset_normalizer
 import ijson
@@ -352,7 +353,7 @@ def _bad_line(path: str, encoding: str) -> int:
     number = 0
     with open(path, "rb") as fh:
         try:
-            for number, line in enumerate(fh, 1):
+            for number, line in enumerate(fh, 1):  # noqa: B007 - the line that fails is the answer
                 decode(line)
             decode(b"", True)
         except UnicodeDecodeError:
@@ -445,6 +446,11 @@ def _package_target(zf: zipfile.ZipFile, rels_path: str, kind: str) -> str | Non
     return next((t for t, k in _relationships(zf, rels_path, "").values() if k == kind), None)
 
 
+
+def _fraction(size: int, number: int, total: int) -> int:
+    """Bytes-equivalent progress of row ``number`` of ``total`` in a file of ``size`` bytes."""
+    return size * number // total
+
 def _calamine_sheet(src: RowSource) -> Iterator[tuple[int, list[Cell]]]:
     """(worksheet row number, cells) from python-calamine, which holds the sheet in memory."""
     try:
@@ -463,7 +469,7 @@ def _calamine_sheet(src: RowSource) -> Iterator[tuple[int, list[Cell]]]:
             # iter_rows pads from row 1 in 0.9.1; anchor on the first non-blank row to be sure.
             offset = first_row - index
         number = index + (offset or 0) + 1
-        src._progress = lambda n=number: src.size * n // total
+        src._progress = functools.partial(_fraction, src.size, number, total)
         yield number, cells
 
 
@@ -754,7 +760,8 @@ def _xml_rows(src: RowSource, department: str | None, record_type: str | None) -
 
 def _xml_records(src: RowSource, department: str | None, record_type: str | None) -> Iterator[RawRow]:
     """Parse incrementally, clearing each finished record from its parent so memory stays flat."""
-    number, stack = 0, []
+    number = 0
+    stack: list[Any] = []
     for event, el in SafeET.iterparse(_xml_reader(src), events=("start", "end"), forbid_dtd=True):
         if event == "start":
             if not stack:

@@ -10,18 +10,21 @@ a list of rejections naming the column and reason. The same converters back a ma
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from functools import partial
-from typing import Any, Callable
+from typing import Any
 
-from marshmallow import Schema, ValidationError, fields as mm_fields
+from marshmallow import Schema, ValidationError
+from marshmallow import fields as mm_fields
 
-from credit import identifiers as ids
-from credit.catalog import IDENTITY_ROLES, Column, RecordType
+from credit.kernel import identifiers as ids
+from credit.kernel.catalog import IDENTITY_ROLES, Column, RecordType
 from ingest import normalize as nz
 
 log = logging.getLogger(__name__)
 
 Converter = Callable[[Any], Any]
+PlanStep = tuple[str, str, str, Converter, dict[Any, Any] | None]  # header, key, label, converter, memo
 
 CODE_LENGTHS = {"uscc": 18, "reg_no": 15, "org_code": 9, "loan_card_no": 16, "taxpayer_id": None}
 OP_VALUES = {"新增": "upsert", "修改": "upsert", "撤销": "revoke", None: "upsert"}
@@ -169,7 +172,7 @@ class RowValidator:
         else:
             self._map_headers(headers)
         present = {c.key for c in self.mapping.values()}
-        self._plan = [(h, c.key, c.label, converter_for(c), {} if _cacheable(c) else None)
+        self._plan: list[PlanStep] = [(h, c.key, c.label, converter_for(c), {} if _cacheable(c) else None)
                       for h, c in self.mapping.items()]
         self._fill = _compile_plan(self._plan, [c.key for c in rtype.columns if c.key not in present])
         self._required = [(c.key, c.label) for c in rtype.columns if c.required and c.key != "record_id"]

@@ -1,16 +1,16 @@
 """Blocking: which pairs of records are worth scoring, so that cost grows near-linearly.
 
 Every record yields a few exact keys (codes, repaired codes, the name core, legal representative
-with a character of the trade name, the legal representative's ID number, the address). Records sharing a key are candidates. A block
-too large to compare all pairs (a generic name like 刘记米粉店) is split by region first.
+with a character of the trade name, the legal representative's ID number, the address). Records
+sharing a key are candidates. A block too large to compare all pairs (a generic name like 刘记米粉店) is split by region first.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from hashlib import blake2b
-from typing import Iterable, Sequence
 
 from matching.codes import repaired_orgs, repaired_reg_nos, repaired_usccs
 from matching.identity import Profile

@@ -13,12 +13,11 @@ and nothing else would otherwise chain two namesakes together.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from matching import regions
 from matching.codes import any_swap
 from matching.identity import Profile
-
 
 # what a component knows about itself, one set per kind (None: nothing known), by position
 USCCS, ORGS, OPERATORS, BRANCHES, FORBIDDEN, REGIONS, DISTRICTS = range(7)

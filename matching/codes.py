@@ -1,21 +1,22 @@
 """Evidence from identifiers: every code recognised by its shape, whatever column it came in.
 
-Reuses ``credit.identifiers`` for cleaning, classification and check characters. A code that fails
+Reuses ``credit.kernel.identifiers`` for cleaning, classification and check characters. A code that fails
 its check is kept (weaker evidence, never a key on its own); a placeholder is dropped.
 """
 
 from __future__ import annotations
 
-from operator import mul
+from collections.abc import Iterable
 from functools import lru_cache
-from typing import Iterable, NamedTuple
+from operator import mul
+from typing import NamedTuple
 
-from credit.identifiers import (
+from credit.kernel.identifiers import (
     BAD_CHECK,
     BAD_FORMAT,
-    Code,
     PLACEHOLDER,
     VALID,
+    Code,
     classify,
     clean_code,
     org_code_check,
@@ -121,7 +122,7 @@ def _f(items: set[str]) -> frozenset[str]:
 
 
 def is_placeholder(code: str) -> bool:
-    """As ``credit.identifiers.is_placeholder``: one character repeated, six or more times."""
+    """As ``credit.kernel.identifiers.is_placeholder``: one character repeated, six or more times."""
     return len(code) >= 6 and code.count(code[0]) == len(code)
 
 
@@ -143,7 +144,7 @@ def uscc_valid(code: str) -> bool:
 
 
 def _uscc_status(code: str) -> str:
-    """As ``credit.identifiers.uscc_status``, without python-stdnum's per-call overhead."""
+    """As ``credit.kernel.identifiers.uscc_status``, without python-stdnum's per-call overhead."""
     if is_placeholder(code):
         return PLACEHOLDER
     if uscc_valid(code):
@@ -170,7 +171,7 @@ def _org_valid(org: str) -> bool:
 
 
 def _classify(value: str) -> Code | None:
-    """As ``credit.identifiers.classify`` (same answers; a test pins it), faster for USCCs."""
+    """As ``credit.kernel.identifiers.classify`` (same answers; a test pins it), faster for USCCs."""
     code = value.upper().replace("O", "0") if value.isascii() and value.isalnum() else clean_code(value)
     if not code:
         return None

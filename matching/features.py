@@ -7,8 +7,8 @@ weighted features whose contributions add up to one score.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from rapidfuzz.distance import Levenshtein
 from rapidfuzz.fuzz import ratio

@@ -7,13 +7,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import Any, Iterable, Sequence
+from typing import Any
 
-from credit.identifiers import to_halfwidth
+from credit.kernel.identifiers import to_halfwidth
 from matching import regions
-from matching.codes import Codes, collect, clear_caches as clear_code_caches
+from matching.codes import Codes, collect
+from matching.codes import clear_caches as clear_code_caches
 from matching.names import ParsedName, parse
 
 Key = tuple[str, str, str]  # department, record_type, record_id
@@ -40,7 +42,7 @@ class IdentityRecord:
     legal_rep_id: str = ""  # the legal representative's (or operator's) ID number
 
     @classmethod
-    def from_row(cls, key: Key, row: dict[str, object], source_id: int = 0) -> "IdentityRecord":
+    def from_row(cls, key: Key, row: dict[str, object], source_id: int = 0) -> IdentityRecord:
         """Build from a mapping with the source_records identity column names."""
         def s(col: str) -> str:
             value = row.get(col)

@@ -17,7 +17,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from credit.models import Base, utcnow
+from credit.kernel.models import Base, utcnow
 
 
 class Enterprise(Base):

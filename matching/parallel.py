@@ -11,7 +11,8 @@ from __future__ import annotations
 import logging
 import os
 import pickle
-from typing import Callable, Sequence, TypeVar
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 log = logging.getLogger(__name__)
 

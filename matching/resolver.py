@@ -9,8 +9,8 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping, Sequence
 
 from matching.blocking import block_groups, build_blocks, key_hashes
 from matching.clustering import Clusters, Edge, cluster, start_clusters

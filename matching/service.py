@@ -8,21 +8,23 @@ from __future__ import annotations
 
 import csv
 import gc
+import json
 import logging
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, TextIO
+from typing import Any, TextIO
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, delete, insert, select, update
 
-from credit.models import SourceRecord, utcnow
+from credit.kernel.errors import InvalidInput, NotFound
+from credit.kernel.models import SourceRecord, utcnow
 from matching import store
 from matching.blocking import key_hashes
 from matching.identity import IdentityRecord, Key, key_str, parse_key, profile
-from matching.models import (Enterprise, MatchJudgement, RecordLink, ResolutionRun,
-                             ReviewItem)
+from matching.models import Enterprise, MatchJudgement, RecordLink, ResolutionRun, ReviewItem
 from matching.resolver import DIFFERENT, SAME, Resolution, resolve_records
 
 log = logging.getLogger(__name__)
@@ -30,8 +32,8 @@ log = logging.getLogger(__name__)
 LinkRow = tuple[int, int, "int | None"]  # link id, enterprise id, source id
 
 
-class MatchingError(ValueError):
-    """A request matching cannot carry out (unknown record or enterprise, bad verdict)."""
+class MatchingError(InvalidInput):
+    """A request matching cannot carry out (a bad verdict or record key)."""
 
 
 @dataclass
@@ -48,15 +50,11 @@ class ResolveResult:
     relinked: int = 0
     seconds: float = 0.0
 
-    def summary(self, limit: int = 20) -> str:
-        lines = [f"resolve ({self.mode}): {self.records} records considered, {self.changed} new or changed, "
-                 f"{self.relinked} links written in {self.seconds:.1f}s",
-                 f"  new enterprises: {len(self.new)}", f"  merges: {len(self.merges)}",
-                 f"  splits: {len(self.splits)}", f"  pairs queued for review: {self.reviews}"]
-        lines += [f"  merged {old} -> {new}" for old, new in self.merges[:limit]]
-        lines += [f"  split {old} -> {new}" for old, new in self.splits[:limit]]
-        return "\n".join(lines)
-
+    def counts(self) -> str:
+        """The run's figures as JSON, stored on its resolution_runs row."""
+        return json.dumps({"mode": self.mode, "records": self.records, "changed": self.changed,
+                           "new": len(self.new), "merges": len(self.merges), "splits": len(self.splits),
+                           "reviews": self.reviews, "relinked": self.relinked, "seconds": round(self.seconds, 2)})
 
 @contextmanager
 def _no_gc() -> Iterator[None]:
@@ -87,10 +85,10 @@ def _resolve(engine: Engine, full: bool) -> ResolveResult:
         if mode == "full":
             result = _resolve_full(conn, run_id)
         else:
-            result = _resolve_subset(conn, run_id, store.dirty_keys(conn, watermark), set())
+            result = _resolve_subset(conn, run_id, store.dirty_keys(conn, watermark or 0), set())
         result.seconds = time.perf_counter() - started
         conn.execute(update(ResolutionRun).where(ResolutionRun.id == run_id).values(
-            records=result.records, summary=result.summary(), finished_at=utcnow()))
+            records=result.records, summary=result.counts(), finished_at=utcnow()))
     return result
 
 
@@ -106,7 +104,7 @@ def _resolve_full(conn: Connection, run_id: int) -> ResolveResult:
     res = resolve_records(views.values(), {k: v[1] for k, v in links.items()}, store.read_judgements(conn),
                           store.next_enterprise_id(conn))
     changed = {k for k, v in views.items() if k not in links or links[k][2] != v.source_id}
-    conn.execute(ReviewItem.__table__.delete().where(ReviewItem.status == "open"))
+    conn.execute(delete(ReviewItem).where(ReviewItem.status == "open"))
     return _write(conn, run_id, "full", res, views, links, changed)
 
 
@@ -132,9 +130,9 @@ def _resolve_subset(conn: Connection, run_id: int, dirty: set[Key], seeds: set[i
 
 def _delete_open_reviews(conn: Connection, keys: set[Key]) -> None:
     names = sorted(key_str(k) for k in keys)
-    t = ReviewItem.__table__
     for part in store.chunks(names):
-        conn.execute(t.delete().where(t.c.status == "open", t.c.left_key.in_(list(part)) | t.c.right_key.in_(list(part))))
+        conn.execute(delete(ReviewItem).where(ReviewItem.status == "open",
+                                              ReviewItem.left_key.in_(list(part)) | ReviewItem.right_key.in_(list(part))))
 
 
 def _write(conn: Connection, run_id: int, mode: str, res: Resolution, views: dict[Key, IdentityRecord],
@@ -162,7 +160,10 @@ def _write(conn: Connection, run_id: int, mode: str, res: Resolution, views: dic
 def _write_links(conn: Connection, res: Resolution, views: dict[Key, IdentityRecord], links: dict[Key, LinkRow],
                  changed: set[Key], now: Any) -> int:
     next_link = int(conn.execute(select(RecordLink.id).order_by(RecordLink.id.desc()).limit(1)).scalar() or 0) + 1
-    inserts, updates, key_rows, stale = [], [], [], []
+    inserts: list[tuple[Any, ...]] = []
+    updates: list[tuple[Any, ...]] = []
+    key_rows: list[tuple[Any, ...]] = []
+    stale: list[tuple[Any, ...]] = []
     for key in sorted(res.assignment):
         eid = res.assignment[key]
         score, reason = res.links[key]
@@ -230,11 +231,6 @@ class LinksResult:
     rows: int
     unresolved: int
 
-    def summary(self) -> str:
-        extra = f" ({self.unresolved} not yet resolved: run resolve)" if self.unresolved else ""
-        return f"wrote {self.rows} links to {self.path}{extra}"
-
-
 def write_links(engine: Engine, out: str | Path | TextIO) -> LinksResult:
     """One CSV row per source record key: department,type,record_id,enterprise_id."""
     if isinstance(out, (str, Path)):
@@ -254,8 +250,8 @@ def write_links(engine: Engine, out: str | Path | TextIO) -> LinksResult:
         missing = (select(sr.c.department, sr.c.record_type, sr.c.record_id).distinct()
                    .where(~select(rl.c.id).where(rl.c.department == sr.c.department, rl.c.record_type == sr.c.record_type,
                                                  rl.c.record_id == sr.c.record_id).exists()))
-        for r in conn.execute(missing):
-            writer.writerow([*r, ""])
+        for m in conn.execute(missing):
+            writer.writerow([*m, ""])
             rows += 1
             unresolved += 1
     return LinksResult(getattr(out, "name", "-"), rows, unresolved)
@@ -266,17 +262,6 @@ class ReviewList:
     """Open review items, best score first."""
 
     items: list[dict[str, Any]]
-
-    def summary(self) -> str:
-        if not self.items:
-            return "review queue is empty"
-        lines = [f"{len(self.items)} pairs to review (judge with: judge LEFT RIGHT same|different)"]
-        for it in self.items:
-            lines.append(f"#{it['id']} score {it['score']:.1f}: {it['explanation']}")
-            lines.append(f"   {it['left_key']} [enterprise {it['left_enterprise']}] {it['left_summary']}")
-            lines.append(f"   {it['right_key']} [enterprise {it['right_enterprise']}] {it['right_summary']}")
-        return "\n".join(lines)
-
 
 def list_reviews(engine: Engine, limit: int | None = 100) -> ReviewList:
     """The open review queue with both sides, their current enterprises and the explanation."""
@@ -300,10 +285,6 @@ class JudgeResult:
     right: str
     verdict: str
     resolution: ResolveResult
-
-    def summary(self) -> str:
-        return f"recorded: {self.left} {self.verdict} {self.right}\n" + self.resolution.summary()
-
 
 def judge(engine: Engine, left: str, right: str, verdict: str, judged_by: str | None = None,
           note: str | None = None) -> JudgeResult:
@@ -331,19 +312,19 @@ def _record_of(conn: Connection, ref: str) -> Key:
     if ref.isdigit():
         eid = current_enterprise_id(conn, int(ref))
         if eid is None:
-            raise MatchingError(f"no enterprise {ref}")
+            raise NotFound(f"没有此企业 / no enterprise {ref}")
         rl = RecordLink.__table__
         row = conn.execute(select(rl.c.department, rl.c.record_type, rl.c.record_id).where(rl.c.enterprise_id == eid)
                            .order_by(rl.c.department, rl.c.record_type, rl.c.record_id).limit(1)).first()
         if row is None:
-            raise MatchingError(f"enterprise {ref} has no records")
+            raise NotFound(f"企业 {ref} 没有记录 / enterprise {ref} has no records")
         return (row[0], row[1], row[2])
     try:
         key = parse_key(ref)
     except ValueError as exc:
         raise MatchingError(str(exc)) from None
     if not store.read_views(conn, [key]):
-        raise MatchingError(f"no source record {ref}")
+        raise NotFound(f"没有此记录 / no source record {ref}")
     return key
 
 

@@ -8,12 +8,13 @@ run writes happens inside the caller's one connection transaction.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from credit.models import SourceRecord
+from credit.kernel.models import SourceRecord
 from matching.identity import IDENTITY_COLUMNS, IdentityRecord, Key, latest_views, parse_key
 from matching.models import Enterprise, MatchJudgement, MatchKey, RecordLink, ResolutionRun
 from matching.resolver import Judgement

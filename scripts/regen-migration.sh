@@ -6,8 +6,8 @@ cd "$(dirname "$0")/.."
 rm -f /tmp/lz-migration.db credit/migrations/versions/0001_initial_schema.py
 CREDIT_DATABASE_URL=sqlite:////tmp/lz-migration.db .venv/bin/python - <<'PY'
 from alembic import command
-from credit.db import database_url
-from credit.migrate import alembic_config
+from credit.kernel.db import database_url
+from credit.domain.migrate import alembic_config
 command.revision(alembic_config(database_url()), message="initial schema", autogenerate=True, rev_id="0001")
 PY
 rm -f /tmp/lz-migration.db

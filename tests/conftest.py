@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import os
 import uuid
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
-from credit.db import make_engine
-from credit.schema import create_all
+from credit.domain.schema import create_all
+from credit.kernel.db import make_engine
 
 PG_ENV = "CREDIT_TEST_POSTGRES_URL"
 

@@ -7,9 +7,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, text
 
-from credit.db import make_engine
-from credit.migrate import upgrade
-from credit.schema import metadata
+from credit.domain.migrate import upgrade
+from credit.domain.schema import metadata
+from credit.kernel.db import make_engine
 from tests.conftest import PG_ENV, _pg_url
 
 

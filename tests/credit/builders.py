@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from credit.catalog import load_catalog
-from credit.models import Batch, SourceRecord
+from credit.kernel.catalog import load_catalog
+from credit.kernel.models import Batch, SourceRecord
 from matching.models import Enterprise, RecordLink
 
 _SEQ = count(1)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from credit.workflows import ROLE_DEPARTMENT, ROLE_ENTERPRISE, ROLE_QUERIER, ROLE_REGULATOR, Actor
+from credit.domain.workflows import ROLE_AUTHORISED, ROLE_CLERK, ROLE_ENTERPRISE, ROLE_REGULATOR, Actor
 
 
 @pytest.fixture
@@ -25,17 +25,17 @@ def company() -> Actor:
 
 @pytest.fixture
 def commerce_clerk() -> Actor:
-    return Actor("王科员", ROLE_DEPARTMENT, department="commerce")
+    return Actor("王科员", ROLE_CLERK, department="commerce")
 
 
 @pytest.fixture
 def tax_clerk() -> Actor:
-    return Actor("赵科员", ROLE_DEPARTMENT, department="tax")
+    return Actor("赵科员", ROLE_CLERK, department="tax")
 
 
 @pytest.fixture
 def bank() -> Actor:
-    return Actor("信贷员", ROLE_QUERIER, department="某某银行长沙分行")
+    return Actor("信贷员", ROLE_AUTHORISED, department="某某银行长沙分行")
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from credit.gate import Record
+from credit.domain.gate import Record
 from tests.credit.builders import full_fields
 
 

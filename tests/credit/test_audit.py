@@ -3,8 +3,8 @@
 import pytest
 from sqlalchemy import text
 
-from credit import audit
-from credit.workflow_models import AuditEntry
+from credit.domain import audit
+from credit.domain.workflow_models import AuditEntry
 
 
 def _three(session):

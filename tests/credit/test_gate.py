@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from credit.gate import AUTHORISED, MARK_ENDED, MARK_OBJECTION, MARK_REPAIRED, Marks, Viewer, decide
+from credit.domain.gate import AUTHORISED, MARK_ENDED, MARK_OBJECTION, MARK_REPAIRED, Marks, Viewer, decide
 from tests.credit.records import pen, rec
 
 AT = date(2026, 6, 1)

@@ -5,10 +5,10 @@ from datetime import date
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from credit.catalog import OPENNESS_PUBLIC, Column, load_catalog
-from credit.gate import AUTHORISED, Marks, Record, Viewer, decide
-from credit.identifiers import mask_id_number
-from credit.policy import publicity_of, record_date
+from credit.domain.gate import AUTHORISED, Marks, Record, Viewer, decide
+from credit.domain.policy import publicity_of, record_date
+from credit.kernel.catalog import OPENNESS_PUBLIC, Column, load_catalog
+from credit.kernel.identifiers import mask_id_number
 
 TYPES = [rt for rt in load_catalog()]
 DATES = st.dates(min_value=date(2015, 1, 1), max_value=date(2032, 12, 31))

@@ -5,9 +5,10 @@ from datetime import date
 
 import pytest
 
-from credit.lists import black_list, latest_released_year, lists_command, red_list, safe_cell
-from credit.repair import apply_for_repair, approve_repair
+from credit.domain.lists import black_list, latest_released_year, red_list, safe_cell
+from credit.domain.repair import apply_for_repair, approve_repair
 from tests.credit.builders import add_record, ensure_enterprise, penalty, rating, registration
+from tests.credit.faces import list_text
 
 
 def ids(entries):
@@ -137,31 +138,31 @@ def test_black_list_on_merged_enterprise(session):
 
 
 def test_reason_carries_objection_mark(session, company):
-    from credit.objections import file_objection
+    from credit.domain.objections import file_objection
     penalty(session, "P1", "2025-01-10", fine=5.0, serious=True)
     file_objection(session, company, "commerce", "penalty", "P1", reason="不服", on=date(2025, 2, 1))
     (entry,) = black_list(session, date(2025, 2, 1))
     assert entry.reasons[0].marks == ("异议处理中",)
     (before,) = black_list(session, date(2025, 1, 31))
     assert before.reasons[0].marks == ()
-    assert "异议处理中" in lists_command(session, "black", date(2025, 2, 1))
+    assert "异议处理中" in list_text(session, "black", date(2025, 2, 1))
 
 
 def test_lists_command_text_and_csv(session, tmp_path):
     registration(session, name="=HYPERLINK(\"x\")")
     penalty(session, "P1", "2025-01-10", fine=5.0, serious=True)
-    text = lists_command(session, "black", date(2025, 2, 1))
+    text = list_text(session, "black", date(2025, 2, 1))
     assert text.splitlines()[0].startswith("严重失信主体名单 black list — 日期 date 2025-02-01")
     assert "公众 public" in text.splitlines()[0]
     out = tmp_path / "black.csv"
-    summary = lists_command(session, "black", date(2025, 2, 1), str(out))
+    summary = list_text(session, "black", date(2025, 2, 1), str(out))
     assert "1 家企业" in summary and "enterprises written to" in summary
     rows = list(csv.reader(out.read_text(encoding="utf-8-sig").splitlines()))
     assert rows[0][:5] == ["名单 list", "日期 date", "视角 viewer", "企业编号 enterprise_id", "企业名称 name"]
     assert len(rows) == 2
     assert rows[1][1] == "2025-02-01" and rows[1][2] == "公众 public"
     assert rows[1][4].startswith("'=")
-    assert "0 家企业" in lists_command(session, "red", date(2025, 2, 1), str(tmp_path / "red.csv"))
+    assert "0 家企业" in list_text(session, "red", date(2025, 2, 1), str(tmp_path / "red.csv"))
 
 
 @pytest.mark.parametrize("value, safe", [
@@ -174,9 +175,9 @@ def test_safe_cell(value, safe):
 
 
 def test_export_audited(session, tmp_path):
-    from credit import audit
-    lists_command(session, "red", date(2025, 2, 1))
-    lists_command(session, "red", date(2025, 2, 1), str(tmp_path / "r.csv"))
+    from credit.domain import audit
+    list_text(session, "red", date(2025, 2, 1))
+    list_text(session, "red", date(2025, 2, 1), str(tmp_path / "r.csv"))
     entries = audit.entries_about(session, "list:red")
     assert [e.action for e in entries] == ["list.view", "list.export"]
     assert '"viewer": "public"' in entries[1].details and audit.verify(session).ok

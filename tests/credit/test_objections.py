@@ -6,15 +6,19 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from credit import audit
-from credit.gate import MARK_OBJECTION, Viewer
-from credit.models import Batch, SourceRecord
-from credit.objections import (
-    extend_objection, file_objection, objections_about, overdue_objections, reject_objection,
+from credit.domain import audit
+from credit.domain.gate import MARK_OBJECTION, Viewer
+from credit.domain.objections import (
+    extend_objection,
+    file_objection,
+    objections_about,
+    overdue_objections,
+    reject_objection,
     uphold_objection,
 )
-from credit.profile import build_profile
-from credit.workflows import Actor, InvalidRequest, InvalidTransition, NotAuthorized, NotFound
+from credit.domain.profile import build_profile
+from credit.domain.workflows import Actor, Conflict, InvalidInput, NotAllowed, NotFound
+from credit.kernel.models import Batch, SourceRecord
 from tests.credit.builders import penalty
 
 FILED = date(2026, 2, 10)       # Tuesday before the 2026 Spring Festival
@@ -42,20 +46,20 @@ def test_record_marked_while_open_for_every_viewer(session, objection):
 
 def test_only_the_enterprise_may_object(session, objection):
     other = Actor("x", "enterprise", enterprise_id=2)
-    with pytest.raises(NotAuthorized):
+    with pytest.raises(NotAllowed):
         file_objection(session, other, "commerce", "penalty", "P1", reason="r", on=FILED)
     with pytest.raises(NotFound):
         file_objection(session, other, "commerce", "penalty", "nope", reason="r", on=FILED)
 
 
 def test_second_open_objection_refused(session, objection, company):
-    with pytest.raises(InvalidTransition):
+    with pytest.raises(Conflict):
         file_objection(session, company, "commerce", "penalty", "P1", reason="again", on=FILED)
 
 
 def test_reason_required(session, company):
     penalty(session, "P2", "2026-01-10", fine=5.0)
-    with pytest.raises(InvalidRequest):
+    with pytest.raises(InvalidInput):
         file_objection(session, company, "commerce", "penalty", "P2", reason=" ", on=FILED)
 
 
@@ -63,18 +67,18 @@ def test_extension_once_across_make_up_saturday(session, objection, commerce_cle
     extend_objection(session, commerce_clerk, objection.id, reason="需核查原始材料", on=date(2026, 2, 24))
     # 02-25, 02-26, 02-27, make-up Saturday 02-28, 03-02
     assert objection.due_on == date(2026, 3, 2)
-    with pytest.raises(InvalidTransition):
+    with pytest.raises(Conflict):
         extend_objection(session, commerce_clerk, objection.id, reason="again", on=date(2026, 2, 25))
 
 
 def test_extension_after_due_date_refused(session, objection, commerce_clerk):
-    with pytest.raises(InvalidTransition):
+    with pytest.raises(Conflict):
         extend_objection(session, commerce_clerk, objection.id, reason="late", on=date(2026, 2, 25))
 
 
 def test_only_source_department_decides(session, objection, tax_clerk, company):
     for actor in (tax_clerk, company):
-        with pytest.raises(NotAuthorized):
+        with pytest.raises(NotAllowed):
             reject_objection(session, actor, objection.id, reason="no", on=FILED)
 
 
@@ -93,7 +97,7 @@ def test_upheld_revoke_appends_version(session, objection, commerce_clerk):
     assert objection.status == "upheld" and objection.correction_source_id == versions[1].id
     assert build_profile(session, 1, Viewer.government(), date(2026, 2, 12)).records == []
     assert overdue_objections(session, date(2026, 3, 30)) == []
-    with pytest.raises(InvalidTransition):
+    with pytest.raises(Conflict):
         reject_objection(session, commerce_clerk, objection.id, reason="x", on=date(2026, 2, 13))
 
 
@@ -112,7 +116,7 @@ def test_upheld_correction_appends_corrected_version(session, objection, commerc
 
 
 def test_correction_of_unknown_column_refused(session, objection, commerce_clerk):
-    with pytest.raises(InvalidRequest):
+    with pytest.raises(InvalidInput):
         uphold_objection(session, commerce_clerk, objection.id, reason="x", on=FILED,
                          corrected={"nonsense": 1})
 
@@ -135,7 +139,7 @@ def test_every_step_audited(session, objection, commerce_clerk):
 
 def test_correction_may_not_touch_op_or_record_id(session, objection, commerce_clerk):
     for bad in ({"op": "revoke"}, {"record_id": "P9"}):
-        with pytest.raises(InvalidRequest):
+        with pytest.raises(InvalidInput):
             uphold_objection(session, commerce_clerk, objection.id, reason="x", on=FILED, corrected=bad)
 
 
@@ -158,6 +162,6 @@ def test_merged_enterprise_may_object_to_records_of_absorbed_id(session, commerc
     successor = Actor("新公司", "enterprise", enterprise_id=2)
     obj = file_objection(session, successor, "commerce", "penalty", "P7", reason="r", on=FILED)
     assert obj.enterprise_id == 2 and objections_about(session, 1) == [obj]
-    with pytest.raises(NotAuthorized):
+    with pytest.raises(NotAllowed):
         file_objection(session, Actor("旧", "enterprise", enterprise_id=1), "commerce", "penalty", "P7",
                        reason="r", on=FILED)

@@ -4,9 +4,9 @@ from datetime import date
 
 import pytest
 
-from credit.catalog import load_catalog
-from credit.gate import Viewer, decide
-from credit.policy import add_months, classify_penalty, publicity_of
+from credit.domain.gate import Viewer, decide
+from credit.domain.policy import add_months, classify_penalty, publicity_of
+from credit.kernel.catalog import load_catalog
 from tests.credit.records import pen, rec
 
 PUBLIC = Viewer.public()

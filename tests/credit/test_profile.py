@@ -4,12 +4,13 @@ from datetime import date
 
 import pytest
 
-from credit.gate import Viewer
-from credit.profile import build_profile, render_profile
-from credit.queries import profile_command
-from credit.workflows import InvalidRequest, NotFound
+from credit.cli.render import profile_text as render_profile
+from credit.domain.gate import Viewer
+from credit.domain.profile import build_profile
+from credit.domain.workflows import InvalidInput, NotFound
 from matching.models import Enterprise
 from tests.credit.builders import add_record, penalty, registration
+from tests.credit.faces import profile_text
 
 AT = date(2026, 6, 1)
 
@@ -77,13 +78,13 @@ def test_sections_by_department_and_type(session):
 def test_profile_command_text(session):
     registration(session)
     penalty(session, "P1", "2026-01-10", fine=5.0, legal_rep_id_number="430102198001011234")
-    text = profile_command(session, 1, "public", AT)
+    text = profile_text(session, 1, "public", AT)
     assert "长沙某某科技有限公司" in text and "430***********1234" in text
     assert "430102198001011234" not in text
-    assert "P1" in profile_command(session, 1, "enterprise", AT)
+    assert "P1" in profile_text(session, 1, "enterprise", AT)
     assert "P1" in render_profile(build_profile(session, 1, Viewer.government(), AT))
-    with pytest.raises(InvalidRequest):
-        profile_command(session, 1, "authorised", AT)
+    with pytest.raises(InvalidInput):
+        profile_text(session, 1, "authorised", AT)
 
 
 def test_identity_derives_org_code_and_taxpayer_id_from_uscc(session):
@@ -95,7 +96,7 @@ def test_identity_derives_org_code_and_taxpayer_id_from_uscc(session):
 def test_profile_text_is_bilingual_and_names_viewer_and_date(session):
     registration(session)
     penalty(session, "P1", "2026-01-10", fine=5.0)
-    lines = profile_command(session, 1, "public", AT).splitlines()
+    lines = profile_text(session, 1, "public", AT).splitlines()
     assert lines[0].startswith("企业信用档案 Enterprise credit profile")
     assert lines[1] == "视角 viewer: 公众 public；日期 as of: 2026-06-01"
     text = "\n".join(lines)
@@ -109,9 +110,9 @@ def test_registration_shown_on_dates_before_its_last_change(session):
 
 
 def test_non_public_profile_views_audited(session):
-    from credit import audit
+    from credit.domain import audit
     registration(session)
-    profile_command(session, 1, "public", AT)
-    profile_command(session, 1, "government", AT, user="监管员")
+    profile_text(session, 1, "public", AT)
+    profile_text(session, 1, "government", AT, user="监管员")
     (entry,) = audit.entries_about(session, "enterprise:1")
-    assert entry.action == "profile.view" and entry.actor == "监管员"
+    assert entry.action == "profile.view" and entry.actor == "监管员 (regulator)"

@@ -12,15 +12,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.orm import Session
 
-from credit.catalog import OPENNESS_PUBLIC, load_catalog
-from credit.db import make_engine
-from credit.gate import Viewer
-from credit.lists import black_list, lists_command, red_list
-from credit.policy import publicity_of, record_date
-from credit.profile import build_profile
-from credit.queries import profile_command
-from credit.schema import create_all
+from credit.domain.gate import Viewer
+from credit.domain.lists import black_list, red_list
+from credit.domain.policy import publicity_of, record_date
+from credit.domain.profile import build_profile
+from credit.domain.schema import create_all
+from credit.kernel.catalog import OPENNESS_PUBLIC, load_catalog
+from credit.kernel.db import make_engine
 from tests.credit.builders import add_record, ensure_enterprise
+from tests.credit.faces import list_text, profile_text
 from tests.credit.test_gate_property import DATES, TYPES, _value
 
 
@@ -88,13 +88,13 @@ def _check(session: Session, tmp_path, data, at: date) -> None:
             rt = load_catalog().get(d.department, d.record_type)
             for key in rt.personal_keys:
                 assert str(d.fields.get(key)) not in secrets
-        texts.append(profile_command(session, eid, "public", at))
+        texts.append(profile_text(session, eid, "public", at))
     listed = {r.record_id for e in black_list(session, at) + red_list(session, at) for r in e.reasons}
     assert listed <= allowed
     for kind in ("black", "red"):
-        texts.append(lists_command(session, kind, at))
+        texts.append(list_text(session, kind, at))
         out = tmp_path / f"{kind}.csv"
-        lists_command(session, kind, at, str(out))
+        list_text(session, kind, at, str(out))
         texts.append(out.read_text(encoding="utf-8-sig"))
         with open(out, encoding="utf-8-sig", newline="") as fh:
             rows = list(csv.reader(fh))[1:]

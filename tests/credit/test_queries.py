@@ -4,12 +4,16 @@ from datetime import date
 
 import pytest
 
-from credit import audit
-from credit.queries import (
-    authorised_profile, authorised_viewer, grant_access, profile_command, queries_about,
+from credit.domain import audit
+from credit.domain.queries import (
+    authorised_profile,
+    authorised_viewer,
+    grant_access,
+    queries_about,
 )
-from credit.workflows import ROLE_QUERIER, Actor, InvalidRequest, NotAuthorized, NotFound
+from credit.domain.workflows import ROLE_AUTHORISED, Actor, InvalidInput, NotAllowed, NotFound
 from tests.credit.builders import add_record, ensure_enterprise, registration
+from tests.credit.faces import profile_text
 
 ON = date(2026, 3, 1)
 
@@ -23,13 +27,13 @@ def data(session):
 
 
 def test_grant_needs_basis_or_consent(data, bank):
-    with pytest.raises(InvalidRequest):
+    with pytest.raises(InvalidInput):
         grant_access(data, bank, 1, on=ON)
     assert grant_access(data, bank, 1, on=ON, consent_ref="授权书2026-001").id
 
 
 def test_grant_only_for_querier_organisations(data, company):
-    with pytest.raises(NotAuthorized):
+    with pytest.raises(NotAllowed):
         grant_access(data, company, 1, on=ON, legal_basis="《征信业管理条例》第十八条")
 
 
@@ -38,9 +42,9 @@ def test_grant_valid_for_configured_days(data, bank):
     assert grant.valid_until == date(2026, 3, 30)     # 30 days: 03-01 .. 03-30
     assert authorised_viewer(data, grant.id, date(2026, 3, 30)).enterprise_id == 1
     for day in (date(2026, 2, 28), date(2026, 3, 31)):
-        with pytest.raises(NotAuthorized):
+        with pytest.raises(NotAllowed):
             authorised_viewer(data, grant.id, day)
-    with pytest.raises(InvalidRequest):
+    with pytest.raises(InvalidInput):
         grant_access(data, bank, 1, on=ON, legal_basis="x", days=31)
     with pytest.raises(NotFound):
         authorised_viewer(data, 999, ON)
@@ -59,8 +63,8 @@ def test_authorised_query_sees_loan_default_and_is_logged(data, bank):
 
 def test_other_organisation_cannot_use_grant(data, bank):
     grant = grant_access(data, bank, 1, on=ON, legal_basis="贷款审批")
-    other = Actor("x", ROLE_QUERIER, department="另一家银行")
-    with pytest.raises(NotAuthorized):
+    other = Actor("x", ROLE_AUTHORISED, department="另一家银行")
+    with pytest.raises(NotAllowed):
         authorised_profile(data, other, grant.id, on=ON)
     assert queries_about(data, 1) == []
 
@@ -70,11 +74,11 @@ def test_grant_does_not_extend_to_other_enterprises(data, bank):
                report_date="2026-01-01")
     grant = grant_access(data, bank, 1, on=ON, legal_basis="贷款审批")
     viewer = authorised_viewer(data, grant.id, ON)
-    from credit.profile import build_profile
+    from credit.domain.profile import build_profile
     assert build_profile(data, 2, viewer, ON).records == []
 
 
 def test_profile_command_authorised(data, bank):
     grant = grant_access(data, bank, 1, on=date.today(), legal_basis="贷款审批")
-    assert "L1" in profile_command(data, 1, "authorised", date.today(), grant_id=grant.id)
+    assert "L1" in profile_text(data, 1, "authorised", date.today(), grant_id=grant.id)
     assert len(queries_about(data, 1)) == 1

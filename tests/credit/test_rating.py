@@ -2,8 +2,9 @@
 
 from datetime import date
 
-from credit.gate import Viewer
-from credit.rating import grade_of, rate
+from credit.cli.render import rating_text
+from credit.domain.gate import Viewer
+from credit.domain.rating import grade_of, rate
 from tests.credit.builders import add_record, penalty, rating, registration
 
 
@@ -27,7 +28,7 @@ def test_every_point_explained(session):
     assert {(ln.kind, ln.points, ln.record_id) for ln in r.lines} == {
         ("tax_grade_A", 10, "T1"), ("penalty_general", -10, "P1"), ("spot_check_passed", 1, "S1")}
     assert r.score == r.base + sum(ln.points for ln in r.lines)
-    assert "P1" in r.explain()
+    assert "P1" in rating_text(r)
 
 
 def test_recomputed_for_any_date(session):

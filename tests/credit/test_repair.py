@@ -4,11 +4,11 @@ from datetime import date
 
 import pytest
 
-from credit import audit
-from credit.gate import Viewer
-from credit.profile import build_profile
-from credit.repair import apply_for_repair, approve_repair, reject_repair, repairs_about
-from credit.workflows import InvalidTransition, NotAuthorized
+from credit.domain import audit
+from credit.domain.gate import Viewer
+from credit.domain.profile import build_profile
+from credit.domain.repair import apply_for_repair, approve_repair, reject_repair, repairs_about
+from credit.domain.workflows import Conflict, NotAllowed
 from tests.credit.builders import add_record, penalty
 
 PROOF = "罚款缴纳凭证；整改报告"
@@ -89,7 +89,7 @@ def test_approval_ends_publication_early(session, company, commerce_clerk):
     assert public(date(2026, 5, 5)) == ["P1"]
     assert public(date(2026, 5, 6)) == []
     assert [r.record_id for r in build_profile(session, 1, Viewer.government(), date(2026, 5, 6)).records] == ["P1"]
-    with pytest.raises(InvalidTransition):
+    with pytest.raises(Conflict):
         apply(session, company, "P1", date(2026, 5, 7))
 
 
@@ -106,11 +106,11 @@ def test_checks_abnormal_listing_and_repeat_violation(session, company):
 def test_decisions_by_source_department_only(session, company, tax_clerk, commerce_clerk):
     penalty(session, "P1", "2026-01-10", fine=5.0)
     app = apply(session, company, "P1", date(2026, 5, 1))
-    with pytest.raises(NotAuthorized):
+    with pytest.raises(NotAllowed):
         approve_repair(session, tax_clerk, app.id, reason="x", on=date(2026, 5, 2))
     reject_repair(session, commerce_clerk, app.id, reason="整改材料不全", on=date(2026, 5, 2))
     assert app.status == "rejected" and app.reason == "整改材料不全"
-    with pytest.raises(InvalidTransition):
+    with pytest.raises(Conflict):
         approve_repair(session, commerce_clerk, app.id, reason="x", on=date(2026, 5, 3))
     assert len(build_profile(session, 1, Viewer.public(), date(2026, 5, 3)).records) == 1
     assert apply(session, company, "P1", date(2026, 5, 4)).status == "pending"   # may apply again
@@ -118,9 +118,9 @@ def test_decisions_by_source_department_only(session, company, tax_clerk, commer
 
 
 def test_other_enterprise_cannot_apply(session):
-    from credit.workflows import Actor
+    from credit.domain.workflows import Actor
     penalty(session, "P1", "2026-01-10", fine=5.0)
-    with pytest.raises(NotAuthorized):
+    with pytest.raises(NotAllowed):
         apply(session, Actor("x", "enterprise", enterprise_id=2), "P1", date(2026, 5, 1))
 
 

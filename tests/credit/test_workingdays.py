@@ -5,7 +5,7 @@ from datetime import date
 import chinese_calendar
 import pytest
 
-from credit.workingdays import add_working_days, is_working_day, working_days_between
+from credit.domain.workingdays import add_working_days, is_working_day, working_days_between
 
 
 def test_calendar_facts_used_below():

@@ -6,9 +6,9 @@ from collections import defaultdict
 import pytest
 from sqlalchemy import select
 
-from bench.datagen import generate
-from credit.catalog import load_catalog
-from credit.models import SourceRecord
+from credit.demodata.datagen import generate
+from credit.kernel.catalog import load_catalog
+from credit.kernel.models import SourceRecord
 from ingest.loader import ingest_file
 
 FORMS = ("csv", "xlsx", "json", "ndjson", "xml")

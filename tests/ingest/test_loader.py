@@ -6,7 +6,8 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from credit.models import Batch, SourceRecord
+from credit.cli.render import ingest_text
+from credit.kernel.models import Batch, SourceRecord
 from ingest import loader, prepare
 from ingest.loader import IngestError, ingest_file
 from ingest.validate import RowValidator
@@ -64,7 +65,7 @@ def test_same_file_twice_does_nothing_and_says_so(engine, tmp_path, parallel):
     first = ingest(engine, path, parallel=parallel)
     again = ingest(engine, path, parallel=parallel)
     assert again.status == "already_ingested" and again.batch_id == first.batch_id
-    assert "already ingested" in again.summary()
+    assert "already ingested" in ingest_text(again)
     assert len(stored(engine)) == 1
     with engine.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(Batch)) == 1

@@ -3,8 +3,8 @@
 import pytest
 from stdnum.cn.uscc import calc_check_digit
 
-from credit.catalog import load_catalog
-from credit.identifiers import org_code_check
+from credit.kernel.catalog import load_catalog
+from credit.kernel.identifiers import org_code_check
 from ingest.validate import HeaderError, RowValidator, schema_for
 
 CATALOG = load_catalog()

@@ -7,11 +7,11 @@ import itertools
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, insert, select, func
+from sqlalchemy import Engine, func, insert, select
 from stdnum.cn.uscc import calc_check_digit
 
-from credit.identifiers import org_code_check
-from credit.models import Batch, SourceRecord
+from credit.kernel.identifiers import org_code_check
+from credit.kernel.models import Batch, SourceRecord
 
 _counter = itertools.count(1)
 

@@ -70,7 +70,7 @@ def test_transposition_is_recognised() -> None:
 def test_fast_code_classification_agrees_with_credit_identifiers() -> None:
     import random
 
-    from credit.identifiers import classify
+    from credit.kernel.identifiers import classify
     from matching.codes import _classify
     rnd = random.Random(7)
     alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXYZIOSV -"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from credit.identifiers import clean_code
+from credit.kernel.identifiers import clean_code
 from matching.identity import IdentityRecord
 from matching.resolver import Judgement, resolve_records
 from tests.matching.conftest import org, swap, uscc

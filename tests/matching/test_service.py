@@ -8,6 +8,8 @@ import io
 import pytest
 from sqlalchemy import Engine, select
 
+from credit.cli.render import judge_text, resolve_text, review_text
+from credit.kernel.errors import NotFound
 from matching.models import EnterpriseEvent, RecordLink
 from matching.service import MatchingError, current_enterprise_id, judge, list_reviews, resolve, write_links
 from tests.matching.conftest import add, org, rec, uscc
@@ -59,7 +61,7 @@ def test_incremental_equals_full_and_ids_are_stable(engine: Engine) -> None:
     full = resolve(engine, full=True)
     assert full.mode == "full" and not full.merges and not full.splits
     assert links(engine) == after_inc
-    assert "new enterprises" in inc.summary()
+    assert "new enterprises" in resolve_text(inc)
 
 
 def test_nothing_new_is_a_no_op(engine: Engine) -> None:
@@ -93,10 +95,10 @@ def test_review_then_judge_by_record_keys_and_by_enterprise_ids(engine: Engine) 
         rec("quality/spot_check/1", name="长沙华盛网络科技有限公司", legal_rep="李四"))
     resolve(engine)
     queue = list_reviews(engine)
-    assert len(queue.items) == 1 and "commerce/registration/1" in queue.summary()
+    assert len(queue.items) == 1 and "commerce/registration/1" in review_text(queue)
     item = queue.items[0]
     result = judge(engine, item["left_key"], item["right_key"], "same")
-    assert "same" in result.summary()
+    assert "same" in judge_text(result)
     ids = links(engine)
     assert ids["commerce/registration/1"] == ids["quality/spot_check/1"]
     assert not list_reviews(engine).items
@@ -117,9 +119,9 @@ def test_review_then_judge_by_record_keys_and_by_enterprise_ids(engine: Engine) 
 def test_judge_rejects_unknown_references(engine: Engine) -> None:
     add(engine, *WAVE1)
     resolve(engine)
-    with pytest.raises(MatchingError):
+    with pytest.raises(NotFound):
         judge(engine, "commerce/registration/1", "nope/none/1", "same")
-    with pytest.raises(MatchingError):
+    with pytest.raises(NotFound):  # the same kind of error as a profile of an unknown enterprise
         judge(engine, "commerce/registration/1", "99999", "same")
     with pytest.raises(MatchingError):
         judge(engine, "commerce/registration/1", "commerce/registration/2", "maybe")

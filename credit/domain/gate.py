@@ -18,17 +18,18 @@ record at a time). Rules, in order:
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Iterable
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from credit.catalog import OPENNESS_PUBLIC, Column, RecordType, load_catalog
-from credit.identifiers import mask_id_number, mask_phone
-from credit.policy import Publicity, load_policy, publicity_of, record_date
-from credit.workflow_models import Objection, RepairApplication
+from credit.domain.policy import Publicity, load_policy, publicity_of, record_date
+from credit.domain.workflow_models import Objection, RepairApplication
+from credit.kernel.catalog import OPENNESS_PUBLIC, Column, RecordType, load_catalog
+from credit.kernel.identifiers import mask_id_number, mask_phone
 
 log = logging.getLogger(__name__)
 

@@ -34,7 +34,7 @@ from typing import Any
 
 import yaml
 
-from credit.catalog import RecordType
+from credit.kernel.catalog import RecordType
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ def load_policy(path: str | None = None) -> dict[str, Any]:
 
 def check_policy(data: dict[str, Any]) -> None:
     """Refuse a policy that names columns or types the catalog does not have."""
-    from credit.catalog import UnknownRecordType, load_catalog
+    from credit.kernel.catalog import UnknownRecordType, load_catalog
 
     catalog = load_catalog()
     for ref in data["masking"].get("government_unmasked") or []:

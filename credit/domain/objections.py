@@ -19,17 +19,22 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from credit import audit
-from credit.catalog import IDENTITY_ROLES, load_catalog
-from credit.models import Batch, SourceRecord
-from credit.policy import load_policy
-from credit.profile import absorbed_ids, resolve_enterprise
-from credit.workflow_models import Objection
-from credit.workflows import (
-    Actor, InvalidRequest, InvalidTransition, NotFound, require_department,
-    require_enterprise, require_text,
+from credit.domain import audit
+from credit.domain.policy import load_policy
+from credit.domain.profile import absorbed_ids, resolve_enterprise
+from credit.domain.workflow_models import Objection
+from credit.domain.workflows import (
+    Actor,
+    Conflict,
+    InvalidInput,
+    NotFound,
+    require_department,
+    require_enterprise,
+    require_text,
 )
-from credit.workingdays import add_working_days
+from credit.domain.workingdays import add_working_days
+from credit.kernel.catalog import IDENTITY_ROLES, load_catalog
+from credit.kernel.models import Batch, SourceRecord
 from matching.models import RecordLink
 
 log = logging.getLogger(__name__)
@@ -83,7 +88,7 @@ def append_version(
     name or code reaches the next resolution run.
     """
     text = json.dumps(fields, ensure_ascii=False, sort_keys=True)
-    digest = hashlib.sha256(f"{previous.id}|{op}|{note}|{text}".encode("utf-8")).hexdigest()
+    digest = hashlib.sha256(f"{previous.id}|{op}|{note}|{text}".encode()).hexdigest()
     batch = Batch(department=previous.department, record_type=previous.record_type,
                   filename=note, file_hash=digest, file_format="correction", uploaded_by=by,
                   rows_read=1, loaded=1, new_versions=1)
@@ -130,13 +135,13 @@ def file_objection(
     load_catalog().get(department, record_type)
     src = current_version(session, department, record_type, record_id)
     if src.op == "revoke":
-        raise InvalidTransition("the record has been revoked")
+        raise Conflict("the record has been revoked")
     enterprise_id = resolve_enterprise(session, linked_enterprise(session, department, record_type, record_id))
     require_enterprise(actor, enterprise_id)
     if session.scalar(select(Objection.id).where(
             Objection.department == department, Objection.record_type == record_type,
             Objection.record_id == record_id, Objection.status == OPEN)):
-        raise InvalidTransition("an objection to this record is already open")
+        raise Conflict("an objection to this record is already open")
     days = load_policy()["objection"]["deadline_working_days"]
     obj = Objection(department=department, record_type=record_type, record_id=record_id,
                     enterprise_id=enterprise_id, version=src.version, filed_by=actor.user,
@@ -152,7 +157,7 @@ def _open_for_department(session: Session, actor: Actor, objection_id: int) -> O
     obj = _get(session, objection_id)
     require_department(actor, obj.department)
     if obj.status != OPEN:
-        raise InvalidTransition(f"objection {obj.id} is already {obj.status}")
+        raise Conflict(f"objection {obj.id} is already {obj.status}")
     return obj
 
 
@@ -163,11 +168,11 @@ def extend_objection(session: Session, actor: Actor, objection_id: int, *, reaso
     obj = _open_for_department(session, actor, objection_id)
     pol = load_policy()["objection"]
     if on < obj.filed_on:
-        raise InvalidRequest("an extension cannot predate the objection")
+        raise InvalidInput("an extension cannot predate the objection")
     if obj.extensions >= pol["max_extensions"]:
-        raise InvalidTransition(f"objection {obj.id} has already been extended")
+        raise Conflict(f"objection {obj.id} has already been extended")
     if on > obj.due_on:
-        raise InvalidTransition(f"objection {obj.id} was due {obj.due_on}; too late to extend")
+        raise Conflict(f"objection {obj.id} was due {obj.due_on}; too late to extend")
     obj.due_on = add_working_days(obj.due_on, pol["extension_working_days"])
     obj.extensions += 1
     obj.extension_reason = reason
@@ -177,7 +182,7 @@ def extend_objection(session: Session, actor: Actor, objection_id: int, *, reaso
 
 def _decide(obj: Objection, actor: Actor, status: str, reason: str, on: date) -> None:
     if on < obj.filed_on:
-        raise InvalidRequest("a decision cannot predate the objection")
+        raise InvalidInput("a decision cannot predate the objection")
     obj.status, obj.decided_on, obj.decided_by, obj.decision_reason = status, on, actor.user, reason
 
 
@@ -194,7 +199,7 @@ def uphold_objection(
         rt = load_catalog().get(obj.department, obj.record_type)
         unknown = (set(corrected) - {c.key for c in rt.columns}) | ({"record_id", "op"} & set(corrected))
         if unknown:
-            raise InvalidRequest(f"cannot correct {sorted(unknown)}")
+            raise InvalidInput(f"cannot correct {sorted(unknown)}")
         fields.update(corrected)
     op = "upsert" if corrected else "revoke"
     new = append_version(session, src, op=op, fields=fields, by=actor.user,

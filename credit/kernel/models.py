@@ -1,20 +1,20 @@
 """Storage of ingested records: batches and append-only source record versions.
 
 Other packages add their tables to the same ``Base`` (matching/models.py for enterprises and
-links, credit/workflow_models.py for objections, repair, queries and audit); ``credit.schema``
+links, credit/workflow_models.py for objections, repair, queries and audit); ``credit.domain.schema``
 imports them all so that migrations and ``init-db`` see one metadata.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 class Base(DeclarativeBase):

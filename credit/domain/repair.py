@@ -18,16 +18,21 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from credit import audit
-from credit.catalog import load_catalog
-from credit.gate import Record, Viewer, decide
-from credit.objections import current_version, linked_enterprise
-from credit.policy import classify_penalty, load_policy, publicity_of, to_date
-from credit.profile import absorbed_ids, current_records, resolve_enterprise
-from credit.workflow_models import RepairApplication
-from credit.workflows import (
-    Actor, InvalidTransition, NotFound, require_department, require_enterprise, require_text,
+from credit.domain import audit
+from credit.domain.gate import Record, Viewer, decide
+from credit.domain.objections import current_version, linked_enterprise
+from credit.domain.policy import classify_penalty, load_policy, publicity_of, to_date
+from credit.domain.profile import absorbed_ids, current_records, resolve_enterprise
+from credit.domain.workflow_models import RepairApplication
+from credit.domain.workflows import (
+    Actor,
+    Conflict,
+    NotFound,
+    require_department,
+    require_enterprise,
+    require_text,
 )
+from credit.kernel.catalog import load_catalog
 
 log = logging.getLogger(__name__)
 
@@ -101,12 +106,12 @@ def apply_for_repair(
     enterprise_id = resolve_enterprise(session, linked_enterprise(session, department, record_type, record_id))
     require_enterprise(actor, enterprise_id)
     if src.op == "revoke":
-        raise InvalidTransition("the record has been revoked")
+        raise Conflict("the record has been revoked")
     if session.scalar(select(RepairApplication.id).where(
             RepairApplication.department == department, RepairApplication.record_type == record_type,
             RepairApplication.record_id == record_id,
             RepairApplication.status.in_([PENDING, APPROVED]))):
-        raise InvalidTransition("a repair application for this record is pending or approved")
+        raise Conflict("a repair application for this record is pending or approved")
     record = Record(department, record_type, record_id, enterprise_id, src.version,
                     json.loads(src.fields))
     refusal = _refusal(session, record, on)
@@ -130,7 +135,7 @@ def _pending(session: Session, actor: Actor, application_id: int) -> RepairAppli
         raise NotFound(f"repair application {application_id} does not exist")
     require_department(actor, app.department)
     if app.status != PENDING:
-        raise InvalidTransition(f"repair application {app.id} is {app.status}")
+        raise Conflict(f"repair application {app.id} is {app.status}")
     return app
 
 
@@ -140,7 +145,7 @@ def approve_repair(session: Session, actor: Actor, application_id: int, *, reaso
     reason = require_text(reason, "the reason of the approval")
     app = _pending(session, actor, application_id)
     if on < app.applied_on:
-        raise InvalidTransition("an approval cannot predate the application")
+        raise Conflict("an approval cannot predate the application")
     app.status, app.decided_on, app.decided_by, app.reason = APPROVED, on, actor.user, reason
     _log(session, actor, "repair.approve", app, reason, effective=on)
     return app

@@ -7,12 +7,15 @@ exports, the identity view handed to matching) asks this module; nothing hard-co
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import yaml
+
+from credit.kernel.errors import InvalidInput
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +32,7 @@ IDENTITY_ROLES = (
 )
 
 
-class UnknownRecordType(LookupError):
+class UnknownRecordType(InvalidInput, LookupError):
     """The department or record type is not in the catalog."""
 
 

@@ -13,13 +13,19 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from credit import audit
-from credit.gate import AUTHORISED, ENTERPRISE, GOVERNMENT, PUBLIC, Viewer
-from credit.policy import load_policy
-from credit.profile import Profile, absorbed_ids, build_profile, render_profile, resolve_enterprise
-from credit.workflow_models import QueryGrant, QueryLog
-from credit.workflows import (
-    ROLE_QUERIER, Actor, InvalidRequest, NotAuthorized, NotFound,
+from credit.domain import audit
+from credit.domain.gate import AUTHORISED, ENTERPRISE, GOVERNMENT, Viewer
+from credit.domain.policy import load_policy
+from credit.domain.profile import Profile, absorbed_ids, build_profile, resolve_enterprise
+from credit.domain.workflow_models import QueryGrant, QueryLog
+from credit.domain.workflows import (
+    GOVERNMENT_ROLES,
+    ROLE_AUTHORISED,
+    ROLE_ENTERPRISE,
+    Actor,
+    InvalidInput,
+    NotAllowed,
+    NotFound,
 )
 
 log = logging.getLogger(__name__)
@@ -32,10 +38,11 @@ def grant_access(
     """Grant the actor's organisation access to one enterprise from ``on`` for ``days`` days."""
     querier = _organisation(actor)
     if not (legal_basis or "").strip() and not (consent_ref or "").strip():
-        raise InvalidRequest("an authorised query needs a legal basis or the enterprise's consent")
-    days = days or load_policy()["queries"]["grant_days"]
-    if days < 1 or days > load_policy()["queries"]["grant_days"]:
-        raise InvalidRequest(f"a grant lasts 1 to {load_policy()['queries']['grant_days']} days")
+        raise InvalidInput("an authorised query needs a legal basis or the enterprise's consent")
+    longest = load_policy()["queries"]["grant_days"]
+    days = longest if days is None else days
+    if not 1 <= days <= longest:
+        raise InvalidInput(f"授权期限为 1 至 {longest} 天 / a grant lasts 1 to {longest} days, not {days}")
     current = resolve_enterprise(session, enterprise_id)
     grant = QueryGrant(
         querier=querier, querier_user=actor.user, enterprise_id=current,
@@ -53,18 +60,18 @@ def grant_access(
 
 def _organisation(actor: Actor) -> str:
     """A querier actor's organisation (carried in ``Actor.department``)."""
-    if actor.role != ROLE_QUERIER or not actor.department:
-        raise NotAuthorized(f"{actor} is not an authorised querier organisation")
+    if actor.role != ROLE_AUTHORISED or not actor.department:
+        raise NotAllowed(f"{actor} is not an authorised querier organisation")
     return actor.department
 
 
 def authorised_viewer(session: Session, grant_id: int, on: date) -> Viewer:
-    """The viewer a grant makes of its querier on ``on``; NotAuthorized outside its validity."""
+    """The viewer a grant makes of its querier on ``on``; NotAllowed outside its validity."""
     grant = session.get(QueryGrant, grant_id)
     if grant is None:
         raise NotFound(f"grant {grant_id} does not exist")
     if not grant.valid_from <= on <= grant.valid_until:
-        raise NotAuthorized(
+        raise NotAllowed(
             f"grant {grant_id} is valid {grant.valid_from} to {grant.valid_until}, not on {on}")
     return Viewer(AUTHORISED, grant.querier, grant.enterprise_id, grant.id, grant.valid_until)
 
@@ -77,7 +84,7 @@ def authorised_profile(
     grant = session.get(QueryGrant, grant_id)
     assert grant is not None
     if _organisation(actor) != grant.querier:
-        raise NotAuthorized(f"{actor} does not hold grant {grant_id}")
+        raise NotAllowed(f"{actor} does not hold grant {grant_id}")
     at = at or on
     entry = QueryLog(grant_id=grant.id, querier=grant.querier, querier_user=actor.user,
                      enterprise_id=grant.enterprise_id, legal_basis=grant.legal_basis,
@@ -101,30 +108,50 @@ def queries_about(session: Session, enterprise_id: int) -> list[QueryLog]:
     return list(session.scalars(stmt))
 
 
-def profile_command(
-    session: Session, enterprise_id: int, as_: str = PUBLIC, at: date | None = None,
-    grant_id: int | None = None, user: str = "cli",
-) -> str:
-    """``python -m credit profile ID [--as ...] [--date D] [--grant G]``: printable text."""
-    at = at or date.today()
-    if as_ == PUBLIC:
-        viewer = Viewer.public()
-    elif as_ == GOVERNMENT:
-        viewer = Viewer.government(user)
-    elif as_ == ENTERPRISE:
-        viewer = Viewer.enterprise(enterprise_id, user)
-    elif as_ == AUTHORISED:
-        if grant_id is None:
-            raise InvalidRequest("--as authorised needs --grant GRANT_ID")
+def grant_holder(session: Session, grant_id: int, user: str) -> Actor:
+    """The actor a person of the grant's querier organisation acts as (the CLI acts for it)."""
+    grant = session.get(QueryGrant, grant_id)
+    if grant is None:
+        raise NotFound(f"授权 {grant_id} 不存在 / grant {grant_id} does not exist")
+    return Actor(user, ROLE_AUTHORISED, grant.querier)
+
+
+def viewer_of(session: Session, actor: Actor) -> Viewer:
+    """The gate's viewer for an actor without a grant (an enterprise sees itself by its current id)."""
+    if actor.role in GOVERNMENT_ROLES:
+        return Viewer.government(actor.user)
+    if actor.role == ROLE_ENTERPRISE:
+        if actor.enterprise_id is None:
+            raise NotAllowed(f"{actor} 未绑定企业 / is bound to no enterprise")
+        return Viewer(ENTERPRISE, actor.user, resolve_enterprise(session, actor.enterprise_id))
+    return Viewer.public()  # the public, and an authorised querier without a grant
+
+
+def view_profile(
+    session: Session, actor: Actor, enterprise_id: int, *, at: date | None = None,
+    grant_id: int | None = None, on: date | None = None,
+) -> Profile:
+    """View one enterprise's profile as the actor may see it on ``at`` (default: today).
+
+    With ``grant_id`` the actor makes an authorised query: the grant must be its organisation's,
+    valid on ``on`` (today) and for this enterprise (or an id merged into it); the query is logged.
+    Any view beyond the public's is an audit entry.
+    """
+    on = on or date.today()
+    at = at or on
+    current = resolve_enterprise(session, enterprise_id)
+    if grant_id is not None:
         grant = session.get(QueryGrant, grant_id)
         if grant is None:
-            raise NotFound(f"grant {grant_id} does not exist")
-        actor = Actor(user, ROLE_QUERIER, grant.querier)
-        return render_profile(authorised_profile(session, actor, grant_id, on=date.today(), at=at))
-    else:
-        raise InvalidRequest(f"unknown viewer {as_}")
+            raise NotFound(f"授权 {grant_id} 不存在 / grant {grant_id} does not exist")
+        covered = resolve_enterprise(session, grant.enterprise_id)
+        if covered != current:
+            raise NotAllowed(f"授权 {grant_id} 针对企业 {covered}，而非企业 {enterprise_id} / "
+                             f"grant {grant_id} covers enterprise {covered}, not {enterprise_id}")
+        return authorised_profile(session, actor, grant_id, on=on, at=at)
+    viewer = viewer_of(session, actor)
     profile = build_profile(session, enterprise_id, viewer, at)
-    if as_ != PUBLIC:   # non-public views (unmasked or non-public data) are logged
-        audit.record(session, actor=user, action="profile.view", subject=f"enterprise:{profile.enterprise_id}",
-                     reason=f"viewer {as_}", details={"as_of": at, "records": len(profile.records)})
-    return render_profile(profile)
+    if viewer.kind == GOVERNMENT or (viewer.kind == ENTERPRISE and viewer.enterprise_id == current):
+        audit.record(session, actor=str(actor), action="profile.view", subject=f"enterprise:{current}",
+                     reason=f"viewer {viewer.kind}", details={"as_of": at, "records": len(profile.records)})
+    return profile

@@ -8,18 +8,19 @@ ids merged into an enterprise are part of its profile.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Iterable
+from typing import Any
 
 import orjson
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from credit.catalog import load_catalog
-from credit.gate import Disclosed, Record, Viewer, disclose
-from credit.models import SourceRecord
-from credit.workflows import NotFound
+from credit.domain.gate import Disclosed, Record, Viewer, disclose
+from credit.domain.workflows import NotFound
+from credit.kernel.catalog import load_catalog
+from credit.kernel.models import SourceRecord
 from matching.models import Enterprise, RecordLink
 
 log = logging.getLogger(__name__)
@@ -45,9 +46,9 @@ def resolve_enterprise(session: Session, enterprise_id: int) -> int:
 
 def successor_map(session: Session) -> dict[int, int]:
     """Every merged enterprise id -> its current id, in one query (for whole-table work)."""
-    successors: dict[int, int] = dict(session.execute(
+    successors: dict[int, int] = {old: int(new or 0) for old, new in session.execute(
         select(Enterprise.id, Enterprise.successor_id).where(Enterprise.successor_id.is_not(None))
-    ).all())
+    ).all()}
     out: dict[int, int] = {}
     for start in successors:
         current, seen = start, {start}
@@ -218,16 +219,6 @@ def _rescope(viewer: Viewer, requested: int, current: int) -> Viewer:
     return viewer
 
 
-def _value_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, list):
-        return "；".join(str(v) for v in value)
-    return str(value)
-
-
 VIEWER_LABELS = {"public": "公众 public", "authorised": "授权查询方 authorised querier",
                  "enterprise": "企业本身 the enterprise", "government": "政务用户 government"}
 
@@ -235,48 +226,3 @@ VIEWER_LABELS = {"public": "公众 public", "authorised": "授权查询方 autho
 def viewer_label(kind: str) -> str:
     """A viewer kind as a regulator reads it: Chinese first, English second."""
     return VIEWER_LABELS.get(kind, kind)
-
-
-def _render_record(record: Disclosed) -> list[str]:
-    rt = load_catalog().get(record.department, record.record_type)
-    p = record.provenance
-    marks = f" 【{'，'.join(record.marks)}】" if record.marks else ""
-    lines = [f"  - {record.record_id} [{record.openness}]{marks}",
-             f"      来源 source: {record.department_zh} {record.department}, 日期 date {record.record_date or '—'}, "
-             f"批次 batch {p['batch_id']}, 文件 file {str(p['file_hash'])[:12]}, 行 row {p['row_number']}, "
-             f"版本 version {p['version']}"]
-    pub = record.publicity
-    if pub.published and (pub.start or pub.last_day):
-        lines.append(f"      公示期 publicity: {pub.start or '—'} 至 to {pub.last_day or '—'} {pub.note}".rstrip())
-    elif not pub.published:
-        lines.append(f"      不公示 not published: {pub.note}".rstrip())
-    for col in rt.columns:
-        if col.key in record.fields and record.fields[col.key] not in (None, "", []):
-            lines.append(f"      {col.zh} ({col.key}): {_value_text(record.fields[col.key])}")
-    return lines
-
-
-def render_profile(profile: Profile) -> str:
-    """The profile as printable text for the CLI: Chinese first, English second."""
-    ident = profile.identity
-    merged = (f"（请求 requested {profile.requested_id}，已合并 merged）"
-              if profile.requested_id != profile.enterprise_id else "")
-    lines = [
-        f"企业信用档案 Enterprise credit profile: 企业 enterprise {profile.enterprise_id}{merged}",
-        f"视角 viewer: {viewer_label(profile.viewer)}；日期 as of: {profile.as_of.isoformat()}",
-        f"名称 name: {ident.name or '—'}；曾用名 former names: {'；'.join(ident.former_names) or '—'}",
-        f"统一社会信用代码 USCC: {ident.uscc or '—'}；注册号 reg. no.: {ident.reg_no or '—'}；"
-        f"组织机构代码 org. code: {ident.org_code or '—'}；纳税人识别号 taxpayer id: {ident.taxpayer_id or '—'}",
-        f"法定代表人 legal rep.: {ident.legal_rep or '—'}；登记状态 status: {ident.status or '—'}；"
-        f"住所 address: {ident.address or '—'}",
-        f"身份信息来源 identity from: {ident.source or '—'}",
-    ]
-    catalog = load_catalog()
-    if not profile.sections:
-        lines.append("无可见记录 no visible records")
-    for dept, types in profile.sections.items():
-        for rtype, records in types.items():
-            lines.append(f"{catalog.get(dept, rtype).label}: {len(records)} 条 records")
-            for record in records:
-                lines.extend(_render_record(record))
-    return "\n".join(lines)

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from credit.models import Base, utcnow
+from credit.kernel.models import Base, utcnow
 
 
 class RecordRefMixin:

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from python_calamine import CalamineWorkbook
 
-from bench import datagen
-from credit.catalog import load_catalog
-from credit.identifiers import VALID, BAD_CHECK, classify, org_code_status, reg_no_status, uscc_status
+from credit.demodata import datagen
+from credit.kernel.catalog import load_catalog
+from credit.kernel.identifiers import BAD_CHECK, VALID, classify, org_code_status, reg_no_status, uscc_status
 
 SEED = 11
 

@@ -17,8 +17,8 @@ from typing import Any
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from credit.models import utcnow
-from credit.workflow_models import AuditEntry
+from credit.domain.workflow_models import AuditEntry
+from credit.kernel.models import utcnow
 
 log = logging.getLogger(__name__)
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
@@ -17,14 +17,14 @@ from sqlalchemy.orm import Session, sessionmaker
 log = logging.getLogger(__name__)
 
 ENV_URL = "CREDIT_DATABASE_URL"
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 def default_url() -> str:
-    """The embedded default: SQLite in instance/credit.db under the project root."""
+    """The embedded default: SQLite in instance/credit.kernel.db under the project root."""
     instance = PROJECT_ROOT / "instance"
     instance.mkdir(exist_ok=True)
-    return f"sqlite:///{instance / 'credit.db'}"
+    return f"sqlite:///{instance / 'credit.kernel.db'}"
 
 
 def database_url() -> str:

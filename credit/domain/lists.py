@@ -7,24 +7,25 @@ red_list). The latest released tax evaluation year on date ``at`` is the largest
 
 from __future__ import annotations
 
-import csv
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Callable
+from typing import Any
 
 from sqlalchemy.orm import Session
 
-from credit import audit
-from credit.catalog import load_catalog
-from credit.gate import PUBLIC, Disclosed, Viewer, disclose
-from credit.policy import ONE_DAY, add_months, latest_released_year, load_policy, tax_rating_release, to_date
-from credit.profile import current_records, identity, successor_map, viewer_label
+from credit.domain import audit
+from credit.domain.gate import PUBLIC, Disclosed, Viewer, disclose
+from credit.domain.policy import ONE_DAY, add_months, latest_released_year, load_policy, tax_rating_release, to_date
+from credit.domain.profile import current_records, identity, successor_map, viewer_label
+from credit.domain.workflows import Actor, InvalidInput
+from credit.kernel.catalog import load_catalog
 
 log = logging.getLogger(__name__)
 
-__all__ = ["black_list", "red_list", "lists_command", "latest_released_year", "list_rows"]
+__all__ = ["black_list", "red_list", "view_list", "ListView", "latest_released_year", "list_rows", "CSV_HEADER"]
 
 BLACK, RED = "black", "red"
 LIST_NAMES = {BLACK: "严重失信主体名单 black list", RED: "守信激励名单 red list"}
@@ -82,7 +83,7 @@ def _reason(text: str, d: Disclosed, since: date | None = None, until: date | No
                   since or d.publicity.start, until or d.publicity.last_day, d.marks)
 
 
-def _grades(records: list[Disclosed], year: int) -> list[tuple[str, Disclosed]]:
+def _grades(records: list[Disclosed], year: int) -> list[tuple[str | None, Disclosed]]:
     return [(d.fields.get("grade"), d) for d in records
             if (d.department, d.record_type) == ("tax", "credit_rating") and d.fields.get("year") == year]
 
@@ -171,37 +172,34 @@ def list_rows(kind: str, at: date, entries: list[ListEntry]) -> list[list[str]]:
             for e in entries for r in e.reasons]
 
 
-def render_list(kind: str, at: date, entries: list[ListEntry]) -> str:
-    """The list as text a regulator reads: Chinese first, English second."""
-    lines = [f"{LIST_NAMES[kind]} — 日期 date {at.isoformat()}；视角 viewer {viewer_label(PUBLIC)}；"
-             f"共 {len(entries)} 家企业 enterprises"]
-    for e in entries:
-        lines.append(f"{e.enterprise_id}  {e.name or '—'}  统一社会信用代码 USCC {e.uscc or '—'}")
-        for r in e.reasons:
-            marks = f" 【{'，'.join(r.marks)}】" if r.marks else ""
-            lines.append(f"    原因 reason: {r.text}{marks}；记录 record {r.department}/{r.record_type}/"
-                         f"{r.record_id}；{r.since or '—'} 至 to {r.until or '—'}")
-    return "\n".join(lines)
+@dataclass(frozen=True)
+class ListView:
+    """One list on one date, as the public sees it (every list is built from the public view)."""
+
+    kind: str
+    at: date
+    entries: list[ListEntry]
+
+    @property
+    def title(self) -> str:
+        return LIST_NAMES[self.kind]
+
+    def rows(self) -> list[list[str]]:
+        """Export rows (CSV_HEADER order), formula-safe."""
+        return list_rows(self.kind, self.at, self.entries)
 
 
-def lists_command(session: Session, kind: str, at: date | None = None, out: str | None = None,
-                  user: str = "cli") -> str:
-    """``python -m credit lists black|red [--date D] [--out FILE]``: readable text, or a CSV file.
+def view_list(session: Session, actor: Actor, kind: str, *, at: date | None = None,
+              export: str | None = None) -> ListView:
+    """The black or red list on ``at`` (default today); audited as a view, or as an export to ``export``.
 
-    The CSV (UTF-8 with BOM, so Excel reads the Chinese) names the list, the date and the viewer
-    on every row; every cell is neutralised against formula injection. The export is audited.
+    Lists are public information, so every actor may see them; the audit entry names who looked,
+    the date, the viewer the list was built for and how many enterprises it holds.
     """
     at = at or date.today()
     if kind not in (BLACK, RED):
-        raise ValueError(f"unknown list {kind}; black or red")
+        raise InvalidInput(f"名单应为 black 或 red / unknown list {kind}; black or red")
     entries = black_list(session, at) if kind == BLACK else red_list(session, at)
-    audit.record(session, actor=user, action="list.export" if out else "list.view", subject=f"list:{kind}",
-                 details={"date": at, "viewer": PUBLIC, "entries": len(entries), "out": out})
-    if out is None:
-        return render_list(kind, at, entries)
-    with open(out, "w", encoding="utf-8-sig", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(CSV_HEADER)
-        writer.writerows(list_rows(kind, at, entries))
-    return (f"{LIST_NAMES[kind]} {at}: {len(entries)} 家企业已写入 enterprises written to {out} "
-            f"（视角 viewer {viewer_label(PUBLIC)}）")
+    audit.record(session, actor=str(actor), action="list.export" if export else "list.view", subject=f"list:{kind}",
+                 details={"date": at, "viewer": PUBLIC, "entries": len(entries), "out": export})
+    return ListView(kind, at, entries)

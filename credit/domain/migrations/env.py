@@ -1,11 +1,11 @@
-"""Alembic environment: one metadata (credit.schema) and the URL of credit.db."""
+"""Alembic environment: one metadata (credit.domain.schema) and the URL of credit.kernel.db."""
 
 from __future__ import annotations
 
 from alembic import context
 
-from credit.db import make_engine
-from credit.schema import metadata
+from credit.domain.schema import metadata
+from credit.kernel.db import make_engine
 
 config = context.config
 target_metadata = metadata()

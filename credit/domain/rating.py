@@ -15,9 +15,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from credit.gate import Disclosed, Viewer
-from credit.policy import add_months, latest_released_year, load_policy
-from credit.profile import build_profile
+from credit.domain.gate import Disclosed, Viewer
+from credit.domain.policy import add_months, latest_released_year, load_policy
+from credit.domain.profile import build_profile
 
 log = logging.getLogger(__name__)
 
@@ -52,15 +52,6 @@ class Rating:
     score: int
     grade: str
     lines: list[Line] = field(default_factory=list)
-
-    def explain(self) -> str:
-        """The score line by line, as printable text."""
-        out = [f"企业 enterprise {self.enterprise_id}，日期 as of {self.as_of}：等级 grade {self.grade}"
-               f"（得分 score {self.score}）— 基础分 base {self.base}"]
-        out += [f"  {ln.points:+d} {ln.label}: {ln.department}/{ln.record_type}/{ln.record_id}"
-                f" ({ln.record_date or ''}){' 【' + '，'.join(ln.marks) + '】' if ln.marks else ''}"
-                for ln in self.lines]
-        return "\n".join(out)
 
 
 def kind_of(d: Disclosed, at: date, latest_year: int | None) -> str | None:

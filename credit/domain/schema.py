@@ -7,11 +7,11 @@ import logging
 
 from sqlalchemy import Engine, MetaData
 
-from credit.models import Base
+from credit.kernel.models import Base
 
 log = logging.getLogger(__name__)
 
-MODEL_MODULES = ("credit.models", "matching.models", "credit.workflow_models")
+MODEL_MODULES = ("credit.kernel.models", "matching.models", "credit.domain.workflow_models")
 
 
 def metadata() -> MetaData:

@@ -1,0 +1,109 @@
+"""profile, lists, grant: what each viewer may see, lawful queries."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+from datetime import date
+from typing import Any, TextIO
+
+from sqlalchemy.orm import Session
+
+from credit.cli import render
+from credit.cli.common import add_user_option, check_output_path, in_transaction, output_file, parse_date, say
+from credit.domain.lists import CSV_HEADER, ListView
+from credit.domain.workflows import ROLE_AUTHORISED, ROLE_ENTERPRISE, ROLE_PUBLIC, ROLE_REGULATOR, Actor, InvalidInput
+
+VIEWERS = {"public": ROLE_PUBLIC, "government": ROLE_REGULATOR, "enterprise": ROLE_ENTERPRISE,
+           "authorised": ROLE_AUTHORISED}
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("profile", help="企业信用档案 / an enterprise's profile as a viewer may see it")
+    p.add_argument("enterprise_id", type=int, metavar="ID", help="enterprise id (see search or links)")
+    p.add_argument("--as", dest="as_", default="public", choices=list(VIEWERS),
+                   help="viewer: public (default), government (every shared record), enterprise (itself), "
+                        "authorised (with --grant)")
+    p.add_argument("--date", type=parse_date, help="view date YYYY-MM-DD (default today)")
+    p.add_argument("--grant", type=int, dest="grant_id", help="query grant id, for --as authorised")
+    add_user_option(p, "who is looking (recorded for every view beyond the public's)")
+    p.set_defaults(func=cmd_profile)
+
+    p = sub.add_parser("lists", help="红黑名单 / black or red list on a date")
+    p.add_argument("kind", choices=["black", "red"])
+    p.add_argument("--date", type=parse_date, help="YYYY-MM-DD (default today)")
+    p.add_argument("--out", metavar="FILE", help="write CSV (UTF-8 with BOM, for Excel) here instead of printing")
+    add_user_option(p)
+    p.set_defaults(func=cmd_lists)
+
+    p = sub.add_parser("grant", help="授权查询 / let a querier see one enterprise for a limited time")
+    p.add_argument("enterprise_id", type=int, metavar="ID")
+    p.add_argument("--querier", required=True, help="organisation asking, e.g. a bank")
+    add_user_option(p, "the person asking")
+    basis = p.add_mutually_exclusive_group(required=True)
+    basis.add_argument("--basis", dest="legal_basis", help="stated legal basis")
+    basis.add_argument("--consent", dest="consent_ref", help="reference of the enterprise's written consent")
+    p.add_argument("--days", type=int, help="how long the grant lasts, 1 to the policy's maximum (default: maximum)")
+    p.set_defaults(func=cmd_grant)
+
+
+def _actor(session: Session, args: argparse.Namespace) -> Actor:
+    from credit.domain.queries import grant_holder
+
+    if args.as_ == "authorised":
+        if args.grant_id is None:
+            raise InvalidInput("--as authorised 需要 --grant GRANT_ID / --as authorised needs --grant GRANT_ID")
+        return grant_holder(session, args.grant_id, args.user)
+    if args.grant_id is not None:
+        raise InvalidInput("--grant 仅用于 --as authorised / --grant goes with --as authorised")
+    if args.as_ == "enterprise":
+        return Actor(args.user, ROLE_ENTERPRISE, enterprise_id=args.enterprise_id)
+    return Actor(args.user, VIEWERS[args.as_])
+
+
+def cmd_profile(args: argparse.Namespace) -> int:
+    from credit.domain.queries import view_profile
+
+    profile = in_transaction(lambda s: view_profile(s, _actor(s, args), args.enterprise_id, at=args.date,
+                                                    grant_id=args.grant_id))
+    say(render.profile_text(profile))
+    return 0
+
+
+def cmd_lists(args: argparse.Namespace) -> int:
+    from credit.domain.lists import view_list
+
+    if args.out:
+        check_output_path(args.out)
+    actor = Actor(args.user, ROLE_REGULATOR)
+    view = in_transaction(lambda s: view_list(s, actor, args.kind, at=args.date, export=args.out))
+    if args.out is None:
+        say(render.list_text(view))
+        return 0
+    with output_file(args.out, encoding="utf-8-sig") as fh:
+        write_list_csv(view, fh)
+    say(render.list_written_text(view, args.out))
+    return 0
+
+
+def cmd_grant(args: argparse.Namespace) -> int:
+    from credit.domain.queries import grant_access
+
+    actor = Actor(args.user, ROLE_AUTHORISED, args.querier)
+
+    def run(session: Session) -> tuple[int, int, date]:
+        grant = grant_access(session, actor, args.enterprise_id, on=date.today(), legal_basis=args.legal_basis,
+                             consent_ref=args.consent_ref, days=args.days)
+        session.flush()
+        return grant.id, grant.enterprise_id, grant.valid_until
+
+    grant_id, enterprise_id, until = in_transaction(run)
+    say(f"授权编号 / grant {grant_id}: {args.querier} → 企业 enterprise {enterprise_id}, 有效至 / valid until {until}")
+    return 0
+
+
+def write_list_csv(view: ListView, fh: TextIO) -> None:
+    """A list as CSV: the header, then one formula-safe row per reason."""
+    writer = csv.writer(fh)
+    writer.writerow(CSV_HEADER)
+    writer.writerows(view.rows())

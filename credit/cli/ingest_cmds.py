@@ -1,0 +1,150 @@
+"""init-db, ingest, demo: getting department files in."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import time
+from typing import Any, TextIO
+
+from credit.cli import render
+from credit.cli.common import check_output_path, engine, output_file, safe_url, say
+from credit.domain.workflows import ROLE_ADMIN, ROLE_CLERK, Actor
+from credit.kernel.catalog import load_catalog
+from credit.kernel.db import database_url
+from ingest.loader import IngestError, Reject
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("init-db", help="创建或迁移数据库 / create or migrate the schema")
+    p.set_defaults(func=cmd_init_db)
+
+    kinds = ", ".join(f"{d}/{t}" for d, t in load_catalog().types)
+    p = sub.add_parser("ingest", help="导入部门文件 / ingest department files",
+                       description="导入部门文件，每个文件一个批次 / ingest files, one batch each. "
+                                   f"部门/类型 department/type: {kinds}")
+    p.add_argument("--department", "-d", required=True, choices=sorted(load_catalog().departments),
+                   metavar="DEPARTMENT", help=f"one of: {', '.join(sorted(load_catalog().departments))}")
+    p.add_argument("--type", "-t", required=True, dest="record_type", metavar="TYPE",
+                   help=f"record type of the department: {kinds}")
+    p.add_argument("--rejects", metavar="PATH", help="write rejected rows (file, row, column, reason, raw) to this CSV")
+    p.add_argument("--format", dest="file_format", choices=["csv", "xlsx", "json", "ndjson", "xml"],
+                   help="file form when the extension does not say")
+    p.add_argument("--by", dest="uploaded_by", help="who uploads (recorded on the batch); default the login name")
+    p.add_argument("--no-resolve", action="store_true",
+                   help="do not link the new records to enterprises now (run resolve later)")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress output")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("demo", help="生成并导入演示数据 / generate and ingest demo data")
+    p.add_argument("--enterprises", type=int, default=300, help="how many enterprises the demo world has")
+    p.add_argument("--out", default="instance/demo", help="where the demo files are written (default instance/demo)")
+    p.set_defaults(func=cmd_demo)
+
+
+def cmd_init_db(args: argparse.Namespace) -> int:
+    engine()
+    say(f"数据库已就绪 / database ready: {safe_url(database_url())}")
+    return 0
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from credit.domain.uploads import resolve_records, upload_file
+
+    load_catalog().get(args.department, args.record_type)
+    if args.rejects:
+        check_output_path(args.rejects)
+    actor = Actor(args.uploaded_by or os.environ.get("USER") or "cli", ROLE_CLERK, args.department)
+    eng = engine()
+    failed = loaded = 0
+    with _RejectsFile(args.rejects) as rejects:
+        for path in args.files:
+            progress = None if args.quiet else _Progress(path)
+            try:
+                result = upload_file(eng, actor, path, args.department, args.record_type,
+                                     file_format=args.file_format, on_reject=rejects.write, progress=progress)
+            except IngestError as exc:
+                failed += 1
+                say(f"失败 / failed: {exc}", err=True)
+                continue
+            except OSError as exc:
+                failed += 1
+                say(f"失败 / failed: {path}: {exc.strerror or exc}", err=True)
+                continue
+            finally:
+                if progress:
+                    progress.done()
+            loaded += result.loaded
+            say(render.ingest_text(result))
+    if args.rejects:
+        say(f"被拒绝的行已写入 / rejected rows written to {args.rejects} ({rejects.count})")
+    if loaded and args.no_resolve:
+        say("新记录尚未归集到企业，企业档案中暂不可见；请运行 / the new records are not yet linked to enterprises "
+            "and do not show in profiles; run: python -m credit resolve")
+    elif loaded:
+        say(render.resolve_text(resolve_records(eng, Actor(actor.user, ROLE_ADMIN))))
+    return 1 if failed else 0
+
+
+class _RejectsFile:
+    """Rejected rows streamed to a CSV that Excel opens (UTF-8 with BOM)."""
+
+    HEADER = ["file", "row", "column", "reason", "record_id", "raw"]
+
+    def __init__(self, path: str | None):
+        self.path, self.count = path, 0
+        self._cm: Any = None
+        self._writer: Any = None
+
+    def __enter__(self) -> _RejectsFile:
+        if self.path:
+            self._cm = output_file(self.path, encoding="utf-8-sig")
+            self._writer = csv.writer(self._cm.__enter__())
+            self._writer.writerow(self.HEADER)
+        return self
+
+    def write(self, rej: Reject) -> None:
+        self.count += 1
+        if self._writer:
+            raw = json.dumps(rej.raw, ensure_ascii=False, default=str)
+            self._writer.writerow([rej.file, rej.row, rej.column, rej.reason, rej.record_id or "", raw])
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._cm:
+            self._cm.__exit__(*exc)
+
+
+class _Progress:
+    """Progress on stderr for long files: a line every few seconds (in place on a terminal)."""
+
+    def __init__(self, path: str, every: float = 2.0, out: TextIO | None = None):
+        import sys
+
+        self.path, self.every, self.out = path, every, out or sys.stderr
+        self.start = self.last = time.monotonic()
+        self.shown = False
+
+    def __call__(self, rows: int, done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - self.last < self.every:
+            return
+        self.last, self.shown = now, True
+        pct = f"{100 * done / total:.0f}%" if total else "?"
+        rate = rows / max(now - self.start, 1e-9)
+        end = "\r" if self.out.isatty() else "\n"
+        print(f"  {self.path}: {rows} 行 rows · {pct} · {rate:,.0f} rows/s", end=end, file=self.out, flush=True)
+
+    def done(self) -> None:
+        if self.shown and self.out.isatty():
+            print(file=self.out)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from credit.domain.demo import run_demo
+
+    result = run_demo(engine(), args.out, args.enterprises)
+    say(render.demo_text(result))
+    return 0

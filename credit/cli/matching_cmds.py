@@ -1,0 +1,68 @@
+"""resolve, links, review, judge: records to enterprises."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from typing import Any
+
+from credit.cli import render
+from credit.cli.common import add_user_option, check_output_path, engine, output_file, positive_int, say
+from credit.domain.workflows import ROLE_ADMIN, ROLE_REVIEWER, Actor
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("resolve", help="企业归集 / link new and changed records to enterprises")
+    p.add_argument("--full", action="store_true", help="rebuild every link (same answer as incremental)")
+    add_user_option(p)
+    p.set_defaults(func=cmd_resolve)
+
+    p = sub.add_parser("links", help="导出归集结果 / one row per source record with its enterprise id")
+    p.add_argument("--out", required=True, metavar="FILE.csv", help="department,type,record_id,enterprise_id")
+    p.set_defaults(func=cmd_links)
+
+    p = sub.add_parser("review", help="待人工确认的疑似同一企业 / the uncertain-pair review queue")
+    p.add_argument("--limit", type=positive_int, default=100, help="how many pairs to show (default 100)")
+    p.set_defaults(func=cmd_review)
+
+    p = sub.add_parser("judge", help="人工判定 / record that two records or enterprises are the same or different")
+    p.add_argument("left", metavar="A", help="department/type/record_id or an enterprise id")
+    p.add_argument("right", metavar="B", help="department/type/record_id or an enterprise id")
+    p.add_argument("verdict", choices=["same", "different"])
+    p.add_argument("--by", dest="judged_by", default=None, help="who judges (recorded); default the login name")
+    p.add_argument("--note", default=None, help="why (recorded with the judgement)")
+    p.set_defaults(func=cmd_judge)
+
+
+def cmd_resolve(args: argparse.Namespace) -> int:
+    from credit.domain.uploads import resolve_records
+
+    say(render.resolve_text(resolve_records(engine(), Actor(args.user, ROLE_ADMIN), full=args.full)))
+    return 0
+
+
+def cmd_links(args: argparse.Namespace) -> int:
+    from matching.service import write_links
+
+    check_output_path(args.out)
+    eng = engine()
+    with output_file(args.out) as fh:
+        result = write_links(eng, fh)
+    result.path = args.out
+    say(render.links_text(result))
+    return 0
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    from matching.service import list_reviews
+
+    say(render.review_text(list_reviews(engine(), limit=args.limit)))
+    return 0
+
+
+def cmd_judge(args: argparse.Namespace) -> int:
+    from credit.domain.uploads import judge_records
+
+    actor = Actor(args.judged_by or os.environ.get("USER") or "cli", ROLE_REVIEWER)
+    say(render.judge_text(judge_records(engine(), actor, args.left, args.right, args.verdict, note=args.note)))
+    return 0
