@@ -20,6 +20,7 @@ from credit.domain import audit
 from credit.domain.gate import PUBLIC, Disclosed, Viewer, disclose
 from credit.domain.policy import ONE_DAY, add_months, latest_released_year, load_policy, tax_rating_release, to_date
 from credit.domain.profile import current_records, identity, successor_map, viewer_label
+from credit.domain.cells import code_cell, safe_cell
 from credit.domain.workflows import Actor, InvalidInput
 from credit.kernel.catalog import load_catalog
 
@@ -32,7 +33,6 @@ LIST_NAMES = {BLACK: "严重失信主体名单 black list", RED: "守信激励�
 CSV_HEADER = ["名单 list", "日期 date", "视角 viewer", "企业编号 enterprise_id", "企业名称 name",
               "统一社会信用代码 uscc", "原因 reason", "部门 department", "记录类型 record_type",
               "记录编号 record_id", "起始 since", "截止 until", "标记 marks"]
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
 
 
 @dataclass(frozen=True)
@@ -158,17 +158,12 @@ def red_list(session: Session, at: date) -> list[ListEntry]:
     return _compute(session, at, RED, red_reasons)
 
 
-def safe_cell(value: Any) -> str:
-    """A spreadsheet cell that cannot run as a formula (OWASP CSV injection)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.lstrip(" ")[:1] in FORMULA_TRIGGERS else text
-
-
 def list_rows(kind: str, at: date, entries: list[ListEntry]) -> list[list[str]]:
     """One row per reason, formula-safe, in CSV_HEADER order."""
-    return [[safe_cell(v) for v in (LIST_NAMES[kind], at, viewer_label(PUBLIC), e.enterprise_id, e.name,
-                                    e.uscc, r.text, r.department, r.record_type, r.record_id,
-                                    r.since, r.until, "；".join(r.marks))]
+    return [[*(safe_cell(v) for v in (LIST_NAMES[kind], at, viewer_label(PUBLIC), e.enterprise_id, e.name)),
+             code_cell(e.uscc),
+             *(safe_cell(v) for v in (r.text, r.department, r.record_type, r.record_id, r.since, r.until,
+                                      "；".join(r.marks)))]
             for e in entries for r in e.reasons]
 
 

@@ -5,7 +5,8 @@ from datetime import date
 
 import pytest
 
-from credit.domain.lists import black_list, latest_released_year, red_list, safe_cell
+from credit.domain.cells import safe_cell
+from credit.domain.lists import black_list, latest_released_year, red_list
 from credit.domain.repair import apply_for_repair, approve_repair
 from tests.credit.builders import add_record, ensure_enterprise, penalty, rating, registration
 from tests.credit.faces import list_text
