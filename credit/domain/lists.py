@@ -12,15 +12,14 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
 from sqlalchemy.orm import Session
 
 from credit.domain import audit
+from credit.domain.cells import code_cell, safe_cell
 from credit.domain.gate import PUBLIC, Disclosed, Viewer, disclose
 from credit.domain.policy import ONE_DAY, add_months, latest_released_year, load_policy, tax_rating_release, to_date
 from credit.domain.profile import current_records, identity, successor_map, viewer_label
-from credit.domain.cells import code_cell, safe_cell
 from credit.domain.workflows import Actor, InvalidInput
 from credit.kernel.catalog import load_catalog
 
