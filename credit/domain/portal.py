@@ -1,0 +1,83 @@
+"""Small read operations of the portal pages: a querier's grants, a list filtered and paginated.
+
+Lists are built by ``credit.domain.lists.view_list`` (audited there); here they are filtered by
+region (a division-code prefix or a region name), source department and reason, and cut into pages.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from credit.domain.lists import ListEntry, view_list
+from credit.domain.workflow_models import QueryGrant
+from credit.domain.workflows import ROLE_AUTHORISED, Actor, InvalidInput, NotAllowed
+from matching import regions
+
+log = logging.getLogger(__name__)
+
+PER_PAGE = 20
+
+
+def my_grants(session: Session, actor: Actor) -> list[QueryGrant]:
+    """The grants of the actor's organisation, newest first."""
+    if actor.role != ROLE_AUTHORISED or not actor.department:
+        raise NotAllowed(f"{actor} 不是授权查询机构 / is not an authorised querier organisation")
+    stmt = select(QueryGrant).where(QueryGrant.querier == actor.department).order_by(QueryGrant.id.desc())
+    return list(session.scalars(stmt))
+
+
+@dataclass
+class ListPage:
+    """One page of a filtered list."""
+
+    kind: str
+    title: str
+    at: date
+    entries: list[ListEntry] = field(default_factory=list)
+    total: int = 0
+    page: int = 1
+    per_page: int = PER_PAGE
+    region: str = ""
+    department: str = ""
+    reason: str = ""
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def region_code(region: str) -> str:
+    """A region filter as a division-code prefix: digits as given, or a province or city name."""
+    region = (region or "").strip()
+    if not region or region.isdigit():
+        return region
+    code = regions.code_of(region)
+    if not code:
+        raise InvalidInput(f"无法识别地区“{region}”，请输入行政区划代码或城市名，例如 4301 或 长沙 / unknown region")
+    return code
+
+
+def _keep(entry: ListEntry, prefix: str, department: str, reason: str) -> ListEntry | None:
+    if prefix and not (entry.uscc and entry.uscc[2:8].startswith(prefix)):
+        return None
+    reasons = [r for r in entry.reasons if (not department or r.department == department)
+               and (not reason or reason in r.text)]
+    return ListEntry(entry.enterprise_id, entry.name, entry.uscc, reasons) if reasons else None
+
+
+def browse_list(session: Session, actor: Actor, kind: str, *, at: date | None = None, region: str = "",
+                department: str = "", reason: str = "", page: int = 1, per_page: int = PER_PAGE) -> ListPage:
+    """A black or red list on a date, filtered by region, department and reason, one page of it."""
+    if page < 1:
+        raise InvalidInput("页码从 1 开始 / page starts at 1")
+    prefix = region_code(region)
+    view = view_list(session, actor, kind, at=at)
+    kept = [e for e in (_keep(x, prefix, department, reason.strip()) for x in view.entries) if e is not None]
+    start = (page - 1) * per_page
+    return ListPage(kind, view.title, view.at, kept[start:start + per_page], len(kept), page, per_page,
+                    region, department, reason)

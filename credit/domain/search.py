@@ -1,0 +1,204 @@
+"""Finding an enterprise: any code form goes straight to it; a name by any usual fragment.
+
+A query that cleans up to a code (USCC, registration number, organization code with or without
+hyphen, 15/18/20-character taxpayer id; lower case, full width, spaces) is looked up in
+``search_codes``. Anything else is a name: the query is parsed like a company name (region, legal
+form and branch part dropped, leaving trade name + industry, its "core") and candidates come from
+a character-bigram index of every indexed name's core (``search_grams``), which answers a
+two-character query such as a trade name alone on SQLite and PostgreSQL alike. Candidates are
+checked (the query core inside the name's core, or the whole query inside the name), ranked and
+paginated; each hit's name, code, status and badges come from the gate's public view.
+
+The index holds only names and codes of current public-openness records (search_index.py keeps it
+current); a name or code that only a government or authorised record carries finds nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date
+
+from rapidfuzz import fuzz
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from credit.domain import search_index
+from credit.domain.search_index import bigrams, core_of
+from credit.domain.gate import MARK_OBJECTION, Disclosed, Viewer, disclose
+from credit.domain.lists import black_reasons, list_types
+from credit.domain.profile import current_records, identity, resolve_enterprise
+from credit.domain.web_models import SearchCode, SearchEntry, SearchGram
+from credit.domain.workflows import Actor, InvalidInput
+from credit.kernel.identifiers import clean_code
+from matching.names import normalize
+
+log = logging.getLogger(__name__)
+
+PER_PAGE = 20
+CANDIDATE_CAP = 5000  # candidates read from the rarest bigram; beyond it the query is too general
+BADGE_BLACK = "严重失信主体名单"
+BADGE_ABNORMAL = "经营异常名录"
+BADGE_OBJECTION = "异议处理中"
+CODE_LENGTHS = (9, 15, 18, 20)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One enterprise found, as the public sees it."""
+
+    enterprise_id: int
+    name: str | None
+    uscc: str | None
+    status: str | None
+    badges: tuple[str, ...] = ()
+    matched: str | None = None  # the former name the query matched, when it is publicly shown
+
+
+@dataclass
+class SearchResult:
+    """A page of hits for a query, or the one enterprise a code leads to."""
+
+    query: str
+    kind: str  # code | name | empty
+    hits: list[Hit] = field(default_factory=list)
+    total: int = 0
+    page: int = 1
+    per_page: int = PER_PAGE
+    capped: bool = False
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def only(self) -> int | None:
+        """The enterprise a code query leads straight to (one hit), else None."""
+        return self.hits[0].enterprise_id if self.kind == "code" and self.total == 1 else None
+
+
+def as_code(query: str) -> str | None:
+    """The query as a cleaned code when it looks like one (ASCII letters and digits of a code's length)."""
+    code = clean_code(query)
+    if len(code) in CODE_LENGTHS and code.isascii() and code.isalnum() and any(c.isdigit() for c in code):
+        return code
+    return None
+
+
+def search(session: Session, actor: Actor, query: str, *, page: int = 1, per_page: int = PER_PAGE,
+           at: date | None = None) -> SearchResult:
+    """Enterprises matching ``query`` (a code or a name fragment), ranked, one page of them."""
+    at = at or date.today()
+    query = (query or "").strip()
+    if page < 1 or not 1 <= per_page <= 100:
+        raise InvalidInput(f"页码应从 1 开始，每页 1 至 100 条 / page starts at 1, 1 to 100 per page (page {page})")
+    if not query:
+        return SearchResult(query, "empty", per_page=per_page)
+    search_index.ensure_current(session)
+    code = as_code(query)
+    if code is not None:
+        ids = _code_hits(session, code)
+        if ids:
+            return _page(session, SearchResult(query, "code", page=page, per_page=per_page), ids, {}, at)
+    return _name_search(session, query, page, per_page, at)
+
+
+def _code_hits(session: Session, code: str) -> list[int]:
+    wanted = [code]
+    if len(code) == 15 and not code.isdigit():
+        wanted.append(code[6:])  # a legacy taxpayer id: division code + organization code
+    found = session.scalars(select(SearchCode.enterprise_id).where(SearchCode.code.in_(wanted))).all()
+    return _current_ids(session, found)
+
+
+def _current_ids(session: Session, ids: list[int] | tuple[int, ...]) -> list[int]:
+    out: list[int] = []
+    for eid in ids:
+        current = resolve_enterprise(session, eid)
+        if current not in out:
+            out.append(current)
+    return out
+
+
+def _name_search(session: Session, query: str, page: int, per_page: int, at: date) -> SearchResult:
+    result = SearchResult(query, "name", page=page, per_page=per_page)
+    qnorm = normalize(query).replace("(", "").replace(")", "")
+    qcore = core_of(query)
+    if len(qcore) < 2 and len(qnorm) < 2:
+        raise InvalidInput("请输入至少两个字，例如字号“华为” / type at least two characters, e.g. a trade name")
+    key = qcore if len(qcore) >= 2 else qnorm
+    rows, result.capped = _candidates(session, bigrams(key))
+    scored: dict[int, tuple[tuple[float, ...], str | None]] = {}
+    for eid, name, norm, core, former in rows:
+        plain = norm.replace("(", "").replace(")", "")
+        if key not in core and qnorm not in plain:
+            continue
+        rank = (float(plain == qnorm), float(core == qcore), float(not former), fuzz.ratio(qnorm, plain) / 100.0)
+        best = scored.get(eid)
+        if best is None or rank > best[0]:
+            scored[eid] = (rank, name if former else None)
+    ordered = sorted(scored.items(), key=lambda kv: (kv[1][0], -kv[0]), reverse=True)
+    merged: dict[int, str | None] = {}
+    for eid, (_, matched) in ordered:
+        current = resolve_enterprise(session, eid)
+        merged.setdefault(current, matched)
+    return _page(session, result, list(merged), merged, at)
+
+
+def _candidates(session: Session, grams: set[int]) -> tuple[list[tuple[int, str, str, str, bool]], bool]:
+    """Index entries holding the query's rarest bigram (at most CANDIDATE_CAP), and whether capped."""
+    if not grams:
+        return [], False
+    sizes = []
+    for gram in grams:
+        bounded = select(SearchGram.entry_id).where(SearchGram.gram == gram).limit(CANDIDATE_CAP + 1).subquery()
+        sizes.append((session.scalar(select(func.count()).select_from(bounded)) or 0, gram))
+    size, rarest = min(sizes)
+    if size == 0:
+        return [], False
+    stmt = (select(SearchEntry.enterprise_id, SearchEntry.name, SearchEntry.norm, SearchEntry.core,
+                   SearchEntry.former)
+            .join(SearchGram, SearchGram.entry_id == SearchEntry.id)
+            .where(SearchGram.gram == rarest).order_by(SearchGram.entry_id).limit(CANDIDATE_CAP))
+    return [tuple(r) for r in session.execute(stmt)], size > CANDIDATE_CAP  # type: ignore[misc]
+
+
+def _page(session: Session, result: SearchResult, ids: list[int], matched: dict[int, str | None],
+          at: date) -> SearchResult:
+    result.total = len(ids)
+    start = (result.page - 1) * result.per_page
+    shown = ids[start:start + result.per_page]
+    public = public_records(session, shown, at)
+    result.hits = [hit_of(eid, public.get(eid, []), matched.get(eid), at) for eid in shown]
+    return result
+
+
+def public_records(session: Session, ids: list[int], at: date) -> dict[int, list[Disclosed]]:
+    """What the public sees on ``at`` of the records the badges and identity read, by enterprise."""
+    if not ids:
+        return {}
+    types = list_types("black") | {("commerce", "abnormal_list")}
+    out: dict[int, list[Disclosed]] = {eid: [] for eid in ids}
+    for d in disclose(session, Viewer.public(), at, current_records(session, ids, types=types)):
+        out.setdefault(d.enterprise_id, []).append(d)
+    return out
+
+
+def badges_of(records: list[Disclosed], at: date) -> tuple[str, ...]:
+    """The badges a hit carries: black list, abnormal list, an objection pending."""
+    out = []
+    if black_reasons(records, at):
+        out.append(BADGE_BLACK)
+    if any((d.department, d.record_type) == ("commerce", "abnormal_list") for d in records):
+        out.append(BADGE_ABNORMAL)
+    if any(MARK_OBJECTION in d.marks for d in records):
+        out.append(BADGE_OBJECTION)
+    return tuple(out)
+
+
+def hit_of(enterprise_id: int, records: list[Disclosed], matched: str | None, at: date) -> Hit:
+    """One hit from the public records of the enterprise; a former name shown only when public."""
+    ident = identity(records)
+    shown_names = {ident.name, *ident.former_names}
+    alias = matched if matched and matched in shown_names and matched != ident.name else None
+    return Hit(enterprise_id, ident.name, ident.uscc, ident.status, badges_of(records, at), alias)
