@@ -16,6 +16,7 @@ from pathlib import Path
 from sqlalchemy import Engine, func, select
 
 from credit.demodata.datagen import generate
+from credit.domain import search_index
 from credit.domain.lists import black_list, red_list
 from credit.domain.migrate import upgrade
 from credit.kernel.db import transaction
@@ -81,6 +82,7 @@ def run_demo(engine: Engine, out: str | Path, enterprises: int = 300, seed: int 
         result.rejected += ingested.rejected
     result.resolution = resolve(engine)
     with transaction(engine) as session:
+        search_index.refresh(session)
         result.records = session.scalar(select(func.count()).select_from(SourceRecord)) or 0
         result.enterprises = session.scalar(
             select(func.count()).select_from(Enterprise).where(Enterprise.status == "active")) or 0

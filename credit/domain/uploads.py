@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from credit.domain import audit
+from credit.domain import audit, search_index
 from credit.domain.workflows import (
     GOVERNMENT_ROLES,
     ROLE_ADMIN,
@@ -61,6 +61,7 @@ def resolve_records(engine: Engine, actor: Actor, *, full: bool = False) -> Reso
     require_role(actor, *GOVERNMENT_ROLES)
     result = resolve(engine, full=full)
     with transaction(engine) as session:
+        search_index.refresh(session)  # search finds what resolve linked, merged or split
         audit.record(session, actor=str(actor), action="matching.resolve", subject="matching",
                      details={"mode": result.mode, "records": result.records, "new": len(result.new),
                               "merges": len(result.merges), "splits": len(result.splits),
