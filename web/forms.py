@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
-from wtforms import IntegerField, PasswordField, RadioField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms import IntegerField, PasswordField, StringField, TextAreaField
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
 
 from web.i18n import both
 
@@ -38,8 +38,8 @@ class RepairForm(FlaskForm):
 class GrantForm(FlaskForm):
     enterprise_id = IntegerField(validators=[InputRequired(message=both("请输入企业编号，例如 12", "Enter the enterprise id, e.g. 12")),
                                              NumberRange(min=1, message=both("企业编号是正整数", "An enterprise id is a whole number"))])
-    basis_kind = RadioField(choices=[("basis", "basis"), ("consent", "consent")], default="basis",
-                            validators=[DataRequired(message=both("请选择查询依据", "Choose the basis of the query"))])
+    basis_kind = StringField(default="basis", validators=[AnyOf(["basis", "consent"], message=both(
+        "请选择查询依据：法定依据或企业书面同意", "Choose the basis: a legal basis or the enterprise's consent"))])
     basis = StringField(validators=[DataRequired(message=both("请写明法定依据或企业书面同意的编号，例如“《商业银行法》第35条 贷款审查”",
                                                               "Give the legal basis or the consent reference")),
                                     Length(max=500)])
