@@ -54,3 +54,13 @@ class Auth:
 @pytest.fixture
 def auth(client: FlaskClient) -> Iterator[Auth]:
     yield Auth(client)
+
+
+@pytest.fixture(autouse=True)
+def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2id with small costs: the tests check behaviour, not the hash's strength."""
+    from argon2 import PasswordHasher
+
+    from credit.domain import accounts
+
+    monkeypatch.setattr(accounts, "_HASHER", PasswordHasher(time_cost=1, memory_cost=256, parallelism=1))
