@@ -8,6 +8,7 @@ a Flask blueprint for pages, or ``blp``, a flask-smorest blueprint for the JSON 
 from __future__ import annotations
 
 import importlib
+import secrets
 import logging
 from typing import Any
 
@@ -28,6 +29,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=False)
     app.config.update(settings.from_environment())
     app.config.update(config or {})
+    if not app.config.get("SECRET_KEY"):
+        log.warning("CREDIT_SECRET_KEY is not set: a random key, so sessions end when the app restarts")
+        app.config["SECRET_KEY"] = secrets.token_hex(32)
     from web import db
     from web.errors import register_errorhandlers
     from web.extensions import register_extensions

@@ -22,7 +22,7 @@ from credit.kernel.errors import InvalidInput
 from web import schemas
 from web.auth import current_actor
 from web.db import run
-from web.extensions import limiter, search_limit
+from web.extensions import shared_search_limit
 
 blp = Blueprint("api_v1", __name__, url_prefix="/api/v1", description="联征 JSON API")
 API_BLUEPRINTS = (blp,)
@@ -36,7 +36,7 @@ def _profile(profile: Any) -> dict[str, Any]:
 
 
 @blp.route("/search")
-@limiter.limit(search_limit)
+@shared_search_limit()
 @blp.arguments(schemas.SearchArgs, location="query")
 @blp.response(200, schemas.SearchResultSchema)
 def api_search(args: dict[str, Any]) -> Any:

@@ -32,6 +32,11 @@ CSP = {
 }
 
 
+def shared_search_limit():  # type: ignore[no-untyped-def]
+    """Pages and the API share one search budget per address."""
+    return limiter.shared_limit(search_limit, scope="search")
+
+
 def search_limit() -> str:
     return str(current_app.config["CREDIT_SEARCH_LIMIT"])
 

@@ -17,7 +17,7 @@ from credit.kernel.catalog import load_catalog
 from credit.kernel.errors import InvalidInput
 from web.auth import current_actor
 from web.db import run
-from web.extensions import limiter, search_limit
+from web.extensions import shared_search_limit
 from web.i18n import COOKIE, LANGUAGES, pick
 
 bp = Blueprint("public", __name__)
@@ -64,7 +64,7 @@ def set_language(code: str) -> Any:
 
 
 @bp.get("/search")
-@limiter.limit(search_limit)
+@shared_search_limit()
 def search() -> Any:
     query = request.args.get("q", "")
     try:

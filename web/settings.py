@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import secrets
 from typing import Any
 
 from credit.kernel.db import database_url
@@ -19,10 +18,7 @@ def _flag(name: str, default: bool) -> bool:
 
 def from_environment() -> dict[str, Any]:
     """The app's configuration as the environment gives it (defaults for a local run)."""
-    secret = os.environ.get("CREDIT_SECRET_KEY")
-    if not secret:
-        log.warning("CREDIT_SECRET_KEY is not set: sessions last only until the app restarts")
-        secret = secrets.token_hex(32)
+    secret = os.environ.get("CREDIT_SECRET_KEY") or ""
     secure = _flag("CREDIT_SECURE_COOKIES", True)
     return {
         "SECRET_KEY": secret,

@@ -130,6 +130,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return 1
     port = args.port or _free_port(args.host)
     env = dict(os.environ)
+    if not env.get("CREDIT_SECRET_KEY"):  # one key for every worker, or a session dies on the next worker
+        import secrets
+
+        env["CREDIT_SECRET_KEY"] = secrets.token_hex(32)
+        say("CREDIT_SECRET_KEY 未设置：本次运行使用临时密钥 / not set: a key for this run only", err=True)
     if args.host in ("127.0.0.1", "localhost", "::1"):
         env.setdefault("CREDIT_SECURE_COOKIES", "0")  # plain http on this machine only
     say(f"联征网站 / Lianzheng web: http://{args.host}:{port}/  (Ctrl-C to stop)")
