@@ -46,7 +46,7 @@ def api_search(args: dict[str, Any]) -> Any:
             "pages": result.pages, "capped": result.capped, "hits": result.hits}
 
 
-@blp.route("/enterprises/<int:enterprise_id>")
+@blp.route("/enterprises/<int(max=2147483647):enterprise_id>")
 @blp.arguments(schemas.ProfileArgs, location="query")
 @blp.response(200, schemas.ProfileSchema)
 def api_enterprise(args: dict[str, Any], enterprise_id: int) -> Any:
@@ -97,7 +97,7 @@ def api_grant(data: dict[str, Any]) -> Any:
                                       legal_basis=data["legal_basis"], consent_ref=data["consent_ref"], days=data["days"]))
 
 
-@blp.route("/joint-check/<int:enterprise_id>")
+@blp.route("/joint-check/<int(max=2147483647):enterprise_id>")
 @blp.arguments(schemas.JointCheckArgs, location="query")
 @blp.response(200, schemas.JointCheckSchema)
 def api_joint_check(args: dict[str, Any], enterprise_id: int) -> Any:

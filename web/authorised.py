@@ -52,7 +52,7 @@ def new_grant() -> Any:
     return render_template("authorised/grant_new.html", form=form, errors=errors), (422 if errors else 200)
 
 
-@bp.get("/grants/<int:grant_id>")
+@bp.get("/grants/<int(max=2147483647):grant_id>")
 @roles_required(ROLE_AUTHORISED)
 def grant(grant_id: int) -> str:
     actor = current_actor()

@@ -10,6 +10,9 @@ from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Numbe
 from web.i18n import both
 
 
+MAX_ID = 2**31 - 1
+
+
 def errors_of(form: FlaskForm) -> dict[str, str]:
     """Field id -> its first message, for the error summary and the message beside the field."""
     return {name: messages[0] for name, messages in form.errors.items() if messages}
@@ -37,7 +40,7 @@ class RepairForm(FlaskForm):
 
 class GrantForm(FlaskForm):
     enterprise_id = IntegerField(validators=[InputRequired(message=both("请输入企业编号，例如 12", "Enter the enterprise id, e.g. 12")),
-                                             NumberRange(min=1, message=both("企业编号是正整数", "An enterprise id is a whole number"))])
+                                             NumberRange(min=1, max=MAX_ID, message=both("企业编号是正整数", "An enterprise id is a whole number"))])
     basis_kind = StringField(default="basis", validators=[AnyOf(["basis", "consent"], message=both(
         "请选择查询依据：法定依据或企业书面同意", "Choose the basis: a legal basis or the enterprise's consent"))])
     basis = StringField(validators=[DataRequired(message=both("请写明法定依据或企业书面同意的编号，例如“《商业银行法》第35条 贷款审查”",
@@ -50,6 +53,7 @@ class JointCheckForm(FlaskForm):
     class Meta:
         csrf = False  # a GET lookup
 
-    enterprise = IntegerField(validators=[InputRequired(message=both("请输入企业编号", "Enter the enterprise id"))])
+    enterprise = IntegerField(validators=[InputRequired(message=both("请输入企业编号", "Enter the enterprise id")),
+                                          NumberRange(min=1, max=MAX_ID, message=both("企业编号是正整数", "An enterprise id is a whole number"))])
     purpose = StringField(validators=[DataRequired(message=both("请写明联合奖惩事项，例如“2026年科技项目补贴”",
                                                                 "Say what the check is for, e.g. a 2026 subsidy"))])

@@ -76,7 +76,7 @@ def search() -> Any:
     return render_template("public/search.html", query=query, result=result, errors={})
 
 
-@bp.get("/enterprises/<int:enterprise_id>")
+@bp.get("/enterprises/<int(max=2147483647):enterprise_id>")
 def enterprise(enterprise_id: int) -> Any:
     at = parse_date(request.args.get("date"))
     current = run(lambda s: resolve_enterprise(s, enterprise_id))
