@@ -9,7 +9,6 @@ from flask import Blueprint, redirect, render_template, request, url_for
 
 from credit.domain.portal import my_grants
 from credit.domain.queries import grant_access, view_profile
-from credit.domain.rating import grade_of, score_records
 from credit.domain.workflow_models import QueryGrant
 from credit.domain.workflows import ROLE_AUTHORISED
 from credit.kernel.errors import InvalidInput, NotAllowed, NotFound
@@ -17,7 +16,7 @@ from web.auth import current_actor, roles_required
 from web.db import run
 from web.forms import GrantForm, errors_of
 from web.i18n import pick
-from web.public import section_order
+from web.public import profile_context, with_memberships
 
 bp = Blueprint("authorised", __name__, url_prefix="/authorised")
 
@@ -62,9 +61,7 @@ def grant(grant_id: int) -> str:
         if grant_id not in held:
             raise NotAllowed(f"授权 {grant_id} 不属于本机构 / grant {grant_id} is not your organisation's")
         g = held[grant_id]
-        return g, view_profile(session, actor, g.enterprise_id, grant_id=grant_id)
+        return (g, *with_memberships(session, view_profile(session, actor, g.enterprise_id, grant_id=grant_id)))
 
-    held, profile = run(work)
-    score, lines = score_records(profile.records, profile.as_of)
-    return render_template("authorised/grant.html", grant=held, profile=profile, score=score, lines=lines,
-                           grade=grade_of(score), sections=section_order(profile.sections))
+    held, profile, lists = run(work)
+    return render_template("authorised/grant.html", grant=held, **profile_context(profile, lists))

@@ -8,7 +8,6 @@ from typing import Any
 from flask import Blueprint, redirect, render_template, request, url_for
 
 from credit.domain.queries import view_profile
-from credit.domain.rating import grade_of, score_records
 from credit.domain.selfservice import (
     Upload,
     apply_with_proof,
@@ -19,26 +18,27 @@ from credit.domain.selfservice import (
     own_enterprise,
     proof_files,
 )
+from credit.domain.policy import load_policy
 from credit.domain.workflows import ROLE_ENTERPRISE
+from credit.kernel.catalog import load_catalog
 from credit.kernel.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from web.auth import current_actor, roles_required
 from web.db import run
 from web.forms import ObjectionForm, RepairForm, errors_of
 from web.i18n import pick
-from web.public import section_order
+from web.public import profile_context, with_memberships
 
 bp = Blueprint("enterprise", __name__, url_prefix="/my")
 FORM_ERRORS = (InvalidInput, Conflict, NotAllowed, NotFound)
+REPAIRABLE = {rt.key for rt in load_catalog() if rt.publicity in load_policy()["repair"]["repairable_rules"]}
 
 
 @bp.get("/")
 @roles_required(ROLE_ENTERPRISE)
 def home() -> Any:
     actor = current_actor()
-    profile = run(lambda s: view_profile(s, actor, own_enterprise(actor)))
-    score, lines = score_records(profile.records, profile.as_of)
-    return render_template("enterprise/home.html", profile=profile, score=score, lines=lines, grade=grade_of(score),
-                           sections=section_order(profile.sections))
+    profile, lists = run(lambda s: with_memberships(s, view_profile(s, actor, own_enterprise(actor))))
+    return render_template("enterprise/home.html", **profile_context(profile, lists), repairable=REPAIRABLE)
 
 
 @bp.get("/queries")

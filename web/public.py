@@ -8,12 +8,12 @@ from typing import Any
 from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
 
 from credit.domain.catalogue import catalogue as catalogue_of
-from credit.domain.portal import browse_list
-from credit.domain.profile import resolve_enterprise
+from credit.domain.portal import Memberships, browse_list, memberships
+from credit.domain.profile import Profile, resolve_enterprise
 from credit.domain.queries import view_profile
 from credit.domain.rating import grade_of, score_records
 from credit.domain.search import search as search_enterprises
-from credit.kernel.catalog import load_catalog
+from credit.kernel.catalog import OPENNESS_PUBLIC, load_catalog
 from credit.kernel.errors import InvalidInput
 from web.auth import current_actor
 from web.db import run
@@ -82,10 +82,20 @@ def enterprise(enterprise_id: int) -> Any:
     current = run(lambda s: resolve_enterprise(s, enterprise_id))
     if current != enterprise_id:
         return redirect(url_for("public.enterprise", enterprise_id=current, **request.args.to_dict()), 301)
-    profile = run(lambda s: view_profile(s, current_actor(), enterprise_id, at=at))
+    profile, lists = run(lambda s: with_memberships(s, view_profile(s, current_actor(), enterprise_id, at=at)))
+    return render_template("public/enterprise.html", **profile_context(profile, lists))
+
+
+def with_memberships(session: Any, profile: Profile) -> tuple[Profile, Memberships]:
+    return profile, memberships(session, profile)
+
+
+def profile_context(profile: Profile, lists: Memberships) -> dict[str, Any]:
+    """What the profile partial renders: identity, grade explained, lists, sections in reading order."""
     score, lines = score_records(profile.records, profile.as_of)
-    return render_template("public/enterprise.html", profile=profile, score=score, lines=lines,
-                           grade=grade_of(score), sections=section_order(profile.sections))
+    shown, empty = section_order(profile.sections)
+    return {"profile": profile, "score": score, "lines": lines, "grade": grade_of(score), "lists": lists,
+            "sections": shown, "empty_sections": empty}
 
 
 SECTION_ORDER = [("commerce", "registration"), ("commerce", "penalty"), ("quality", "penalty"),
@@ -94,12 +104,15 @@ SECTION_ORDER = [("commerce", "registration"), ("commerce", "penalty"), ("qualit
                  ("finance", "loan_default"), ("public_security", "case")]
 
 
-def section_order(sections: dict[str, dict[str, list[Any]]]) -> list[tuple[Any, list[Any]]]:
-    """(record type, records) in the order people read a profile: registration, penalties, lists, tax …"""
+def section_order(sections: dict[str, dict[str, list[Any]]]) -> tuple[list[tuple[Any, list[Any]]], list[Any]]:
+    """(record type, records) with records, in the order people read a profile (registration, penalties,
+    lists, tax …); then the public record types with nothing to show, named in one line."""
     catalog = load_catalog()
     keys = SECTION_ORDER + [k for k in catalog.types if k not in SECTION_ORDER]
-    return [(catalog.get(d, t), sections.get(d, {}).get(t, [])) for d, t in keys
-            if (d, t) != ("commerce", "registration") or sections.get(d, {}).get(t)]
+    shown = [(catalog.get(d, t), sections[d][t]) for d, t in keys if sections.get(d, {}).get(t)]
+    empty = [catalog.get(d, t) for d, t in keys if not sections.get(d, {}).get(t)
+             and catalog.get(d, t).openness == OPENNESS_PUBLIC]
+    return shown, empty
 
 
 @bp.get("/lists/<kind>")

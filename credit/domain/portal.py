@@ -13,7 +13,9 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from credit.domain.lists import ListEntry, view_list
+from credit.domain.gate import PUBLIC, Viewer
+from credit.domain.lists import ListEntry, Reason, black_reasons, red_reasons, view_list
+from credit.domain.profile import Profile, build_profile
 from credit.domain.workflow_models import QueryGrant
 from credit.domain.workflows import ROLE_AUTHORISED, Actor, InvalidInput, NotAllowed
 from matching import regions
@@ -81,3 +83,18 @@ def browse_list(session: Session, actor: Actor, kind: str, *, at: date | None = 
     start = (page - 1) * per_page
     return ListPage(kind, view.title, view.at, kept[start:start + per_page], len(kept), page, per_page,
                     region, department, reason)
+
+
+@dataclass(frozen=True)
+class Memberships:
+    """An enterprise's places on the black and red lists on a date, with the reasons."""
+
+    black: list[Reason]
+    red: list[Reason]
+
+
+def memberships(session: Session, profile: Profile) -> Memberships:
+    """The list memberships behind a profile, always from the public view (as the lists themselves)."""
+    records = profile.records if profile.viewer == PUBLIC else build_profile(
+        session, profile.enterprise_id, Viewer.public(), profile.as_of).records
+    return Memberships(black_reasons(records, profile.as_of), red_reasons(records, profile.as_of))
