@@ -8,8 +8,8 @@ a Flask blueprint for pages, or ``blp``, a flask-smorest blueprint for the JSON 
 from __future__ import annotations
 
 import importlib
-import secrets
 import logging
+import secrets
 from typing import Any
 
 from flask import Flask

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, url_for
 
+from credit.domain.policy import load_policy
 from credit.domain.queries import view_profile
 from credit.domain.selfservice import (
     Upload,
@@ -18,7 +19,6 @@ from credit.domain.selfservice import (
     own_enterprise,
     proof_files,
 )
-from credit.domain.policy import load_policy
 from credit.domain.workflows import ROLE_ENTERPRISE
 from credit.kernel.catalog import load_catalog
 from credit.kernel.errors import Conflict, InvalidInput, NotAllowed, NotFound

@@ -70,7 +70,8 @@ def register_errorhandlers(app: Flask) -> None:
             errors = data["messages"]
             message = both("请检查输入的参数。", "Check the parameters.")
         elif status == 400 and "CSRF" in (exc.description or ""):
-            message = both("表单已过期或来源不明，请返回重新提交。", "The form expired or did not come from this site; go back and send it again.")
+            message = both("表单已过期或来源不明，请返回重新提交。",
+                           "The form expired or did not come from this site; go back and send it again.")
         return _answer(status, message, errors)
 
     @app.errorhandler(Exception)

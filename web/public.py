@@ -81,7 +81,8 @@ def enterprise(enterprise_id: int) -> Any:
     at = parse_date(request.args.get("date"))
     current = run(lambda s: resolve_enterprise(s, enterprise_id))
     if current != enterprise_id:
-        return redirect(url_for("public.enterprise", enterprise_id=current, **request.args.to_dict()), 301)
+        args: dict[str, Any] = {**request.args.to_dict(), "enterprise_id": current}
+        return redirect(url_for("public.enterprise", **args), 301)
     profile, lists = run(lambda s: with_memberships(s, view_profile(s, current_actor(), enterprise_id, at=at)))
     return render_template("public/enterprise.html", **profile_context(profile, lists))
 

@@ -8,7 +8,8 @@ Raw = fields.Raw(allow_none=True)
 
 
 class SearchArgs(Schema):
-    q = fields.String(required=True, validate=validate.Length(min=1, max=200), metadata={"description": "名称片段或任一代码 / a name fragment or any code"})
+    q = fields.String(required=True, validate=validate.Length(min=1, max=200),
+                      metadata={"description": "名称片段或任一代码 / a name fragment or any code"})
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10000))
 
 

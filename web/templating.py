@@ -42,7 +42,7 @@ def page_url(page: int) -> str:
     """This page's address with another page number."""
     args = request.args.to_dict()
     args["page"] = str(page)
-    return url_for(request.endpoint or "public.index", **(request.view_args or {}), **args)
+    return url_for(request.endpoint or "public.index", **{**(request.view_args or {}), **args})
 
 
 def lang_url(code: str) -> str:

@@ -16,6 +16,7 @@ current); a name or code that only a government or authorised record carries fin
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -24,10 +25,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from credit.domain import search_index
-from credit.domain.search_index import bigrams, core_of
 from credit.domain.gate import MARK_OBJECTION, Disclosed, Viewer, disclose
 from credit.domain.lists import black_reasons, list_types
 from credit.domain.profile import current_records, identity, resolve_enterprise
+from credit.domain.search_index import bigrams, core_of
 from credit.domain.web_models import SearchCode, SearchEntry, SearchGram
 from credit.domain.workflows import Actor, InvalidInput
 from credit.kernel.identifiers import clean_code
@@ -111,7 +112,7 @@ def _code_hits(session: Session, code: str) -> list[int]:
     return _current_ids(session, found)
 
 
-def _current_ids(session: Session, ids: list[int] | tuple[int, ...]) -> list[int]:
+def _current_ids(session: Session, ids: Sequence[int]) -> list[int]:
     out: list[int] = []
     for eid in ids:
         current = resolve_enterprise(session, eid)

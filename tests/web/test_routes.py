@@ -103,8 +103,15 @@ def test_conflict_is_409_in_chinese(auth):
     assert client.post("/my/objections/new", data=data).status_code == 302
     again = client.post("/my/objections/new", data=data)
     assert again.status_code == 422 and "already open" in again.get_data(as_text=True)
-    api = client.application.test_client()
-    from tests.web.world import PASSWORD  # noqa: F401  (the same world)
+
+
+def test_form_messages_follow_the_page_language(auth):
+    client = auth.login("enterprise")
+    zh = client.post("/my/objections/new", data={"record": "commerce/penalty/CF-1", "reason": ""})
+    assert "请写明异议理由" in zh.get_data(as_text=True)
+    client.get("/lang/en")
+    en = client.post("/my/objections/new", data={"record": "commerce/penalty/CF-1", "reason": ""}).get_data(as_text=True)
+    assert "Say why" in en and "There is a problem" in en and "请写明异议理由" not in en
 
 
 def test_api_errors_are_json_with_status(client, tokens):
