@@ -28,6 +28,8 @@ def register(sub: Any) -> None:
     dis = users.add_parser("disable", help="disable an account and revoke its API tokens")
     dis.add_argument("login")
     dis.set_defaults(func=cmd_user_disable)
+    demo = users.add_parser("demo", help="create (once) and print one demo login of every role (demo databases only)")
+    demo.set_defaults(func=cmd_user_demo)
 
     p = sub.add_parser("token", help="API 令牌 / API tokens")
     tokens = p.add_subparsers(metavar="ACTION")
@@ -86,6 +88,16 @@ def cmd_user_disable(args: argparse.Namespace) -> int:
 
     in_transaction(lambda s: disable_account(s, SYSTEM, args.login))
     say(f"已停用 / disabled: {args.login} (its API tokens are revoked)")
+    return 0
+
+
+def cmd_user_demo(args: argparse.Namespace) -> int:
+    from credit.domain.demo_accounts import ensure_demo_logins
+
+    logins = in_transaction(ensure_demo_logins)
+    say("演示账户 / demo logins (password 密码 for each):")
+    for d in logins:
+        say(f"  {d.login:<16} {d.role:<11} {d.scope:<20} {d.password}")
     return 0
 
 
