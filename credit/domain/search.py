@@ -28,10 +28,11 @@ from credit.domain import search_index
 from credit.domain.gate import MARK_OBJECTION, Disclosed, Viewer, disclose
 from credit.domain.lists import black_reasons, list_types
 from credit.domain.profile import current_records, identity, resolve_enterprise
-from credit.domain.search_index import bigrams, core_of
+from credit.domain.search_index import core_of, gram_of
 from credit.domain.web_models import SearchCode, SearchEntry, SearchGram
 from credit.domain.workflows import Actor, InvalidInput
 from credit.kernel.identifiers import clean_code
+from matching.models import Enterprise
 from matching.names import normalize
 
 log = logging.getLogger(__name__)
@@ -113,12 +114,13 @@ def _code_hits(session: Session, code: str) -> list[int]:
 
 
 def _current_ids(session: Session, ids: Sequence[int]) -> list[int]:
-    out: list[int] = []
+    """The ids with merged ones replaced by their successors, in order, once each (one query for the lot)."""
+    merged = dict(session.execute(select(Enterprise.id, Enterprise.successor_id).where(
+        Enterprise.id.in_(set(ids)), Enterprise.successor_id.is_not(None))).all()) if ids else {}
+    out: dict[int, None] = {}
     for eid in ids:
-        current = resolve_enterprise(session, eid)
-        if current not in out:
-            out.append(current)
-    return out
+        out.setdefault(resolve_enterprise(session, eid) if eid in merged else eid, None)
+    return list(out)
 
 
 def _name_search(session: Session, query: str, page: int, per_page: int, at: date) -> SearchResult:
@@ -128,7 +130,7 @@ def _name_search(session: Session, query: str, page: int, per_page: int, at: dat
     if len(qcore) < 2 and len(qnorm) < 2:
         raise InvalidInput("请输入至少两个字，例如字号“华为” / type at least two characters, e.g. a trade name")
     key = qcore if len(qcore) >= 2 else qnorm
-    rows, result.capped = _candidates(session, bigrams(key))
+    rows, result.capped = _candidates(session, key)
     scored: dict[int, tuple[tuple[float, ...], str | None]] = {}
     for eid, name, norm, core, former in rows:
         plain = norm.replace("(", "").replace(")", "")
@@ -138,37 +140,52 @@ def _name_search(session: Session, query: str, page: int, per_page: int, at: dat
         best = scored.get(eid)
         if best is None or rank > best[0]:
             scored[eid] = (rank, name if former else None)
-    ordered = sorted(scored.items(), key=lambda kv: (kv[1][0], -kv[0]), reverse=True)
-    merged: dict[int, str | None] = {}
-    for eid, (_, matched) in ordered:
-        current = resolve_enterprise(session, eid)
-        merged.setdefault(current, matched)
-    return _page(session, result, list(merged), merged, at)
+    ordered = [eid for eid, _ in sorted(scored.items(), key=lambda kv: (kv[1][0], -kv[0]), reverse=True)]
+    return _page(session, result, ordered, {eid: scored[eid][1] for eid in ordered}, at)
 
 
-def _candidates(session: Session, grams: set[int]) -> tuple[list[tuple[int, str, str, str, bool]], bool]:
-    """Index entries holding the query's rarest bigram (at most CANDIDATE_CAP), and whether capped."""
-    if not grams:
-        return [], False
-    sizes = []
-    for gram in grams:
-        bounded = select(SearchGram.entry_id).where(SearchGram.gram == gram).limit(CANDIDATE_CAP + 1).subquery()
-        sizes.append((session.scalar(select(func.count()).select_from(bounded)) or 0, gram))
-    size, rarest = min(sizes)
-    if size == 0:
-        return [], False
+Row = tuple[int, str, str, str, bool]
+
+
+def _entries(session: Session, gram: int) -> list[Row]:
     stmt = (select(SearchEntry.enterprise_id, SearchEntry.name, SearchEntry.norm, SearchEntry.core,
                    SearchEntry.former)
             .join(SearchGram, SearchGram.entry_id == SearchEntry.id)
-            .where(SearchGram.gram == rarest).order_by(SearchGram.entry_id).limit(CANDIDATE_CAP))
-    return [tuple(r) for r in session.execute(stmt)], size > CANDIDATE_CAP  # type: ignore[misc]
+            .where(SearchGram.gram == gram).order_by(SearchGram.entry_id).limit(CANDIDATE_CAP + 1))
+    return [tuple(r) for r in session.execute(stmt)]  # type: ignore[misc]
+
+
+def _candidates(session: Session, key: str) -> tuple[list[Row], bool]:
+    """Index entries holding the query's rarest bigram (at most CANDIDATE_CAP), and whether capped.
+
+    The first bigram is tried first (a trade name leads the core and is the rare part of a name);
+    only when it is too common are the others counted, each count bounded, to find the rarest.
+    """
+    grams = [gram_of(key[i], key[i + 1]) for i in range(len(key) - 1)]
+    if not grams:
+        return [], False
+    rows = _entries(session, grams[0])
+    if len(rows) <= CANDIDATE_CAP or len(grams) == 1:
+        return rows[:CANDIDATE_CAP], len(rows) > CANDIDATE_CAP
+    sizes = []
+    for gram in set(grams[1:]):
+        bounded = select(SearchGram.entry_id).where(SearchGram.gram == gram).limit(CANDIDATE_CAP + 1).subquery()
+        sizes.append((session.scalar(select(func.count()).select_from(bounded)) or 0, gram))
+    size, rarest = min(sizes)
+    if size > CANDIDATE_CAP:
+        return rows[:CANDIDATE_CAP], True
+    return _entries(session, rarest), False
 
 
 def _page(session: Session, result: SearchResult, ids: list[int], matched: dict[int, str | None],
           at: date) -> SearchResult:
     result.total = len(ids)
     start = (result.page - 1) * result.per_page
-    shown = ids[start:start + result.per_page]
+    # the index follows merges on refresh; a merged id still in it (between a run and its refresh) is
+    # shown as its successor
+    page = ids[start:start + result.per_page]
+    shown = _current_ids(session, page)
+    matched = {new: matched.get(old) for old, new in zip(page, shown)} if len(shown) == len(page) else matched
     public = public_records(session, shown, at)
     result.hits = [hit_of(eid, public.get(eid, []), matched.get(eid), at) for eid in shown]
     return result

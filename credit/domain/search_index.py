@@ -10,6 +10,7 @@ what resolve did. The state row is locked while refreshing, so two workers never
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -70,11 +71,24 @@ def _run_started(session: Session, run_id: int) -> datetime | None:
     return session.scalar(select(ResolutionRun.started_at).where(ResolutionRun.id == run_id)) or utcnow()
 
 
+_CHECKED: dict[str, float] = {}
+CHECK_EVERY = 2.0  # seconds: a process looks for a resolution run made around it at most this often
+
+
 def ensure_current(session: Session) -> int:
-    """Re-index what changed since the last refresh when a resolution run happened since; how many."""
-    state = session.get(SearchState, 1)
+    """Re-index what changed since the last refresh when a resolution run happened since; how many.
+
+    ``refresh`` runs after every audited resolve already; this catches runs made any other way,
+    looking at most every CHECK_EVERY seconds per process and database.
+    """
+    url = str(session.get_bind().url)
+    now = time.monotonic()
+    if now - _CHECKED.get(url, -CHECK_EVERY) < CHECK_EVERY:
+        return 0
+    state_run = session.scalar(select(SearchState.run_id).where(SearchState.id == 1)) or 0
     run_id = int(session.scalar(select(func.max(ResolutionRun.id))) or 0)
-    if (state.run_id if state is not None else 0) >= run_id:
+    if state_run >= run_id:
+        _CHECKED[url] = now
         return 0
     return refresh(session)
 

@@ -91,19 +91,28 @@ def redis_url() -> str:
 
 @pytest.fixture
 def limited(engine, tokens):
-    """Two apps (two workers) sharing one Redis storage, a fresh key prefix per test."""
+    """Two apps (two workers) sharing one Redis storage; keys of this test only (a prefix and a client
+    address of its own, so no other run's counters are seen or touched)."""
     config = {"RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": redis_url(),
-              "RATELIMIT_KEY_PREFIX": f"lz-test-{uuid.uuid4().hex[:8]}",
-              "CREDIT_SEARCH_LIMIT": "5 per minute", "CREDIT_LOGIN_LIMIT": "3 per minute"}
-    return make_app(engine, **config), config
+              "RATELIMIT_KEY_PREFIX": "lz-web10-test", "CREDIT_SEARCH_LIMIT": "5 per minute",
+              "CREDIT_LOGIN_LIMIT": "3 per minute"}
+    a, b, c = uuid.uuid4().bytes[:3]
+    address = f"127.{a}.{b}.{c}"
+    return make_app(engine, **config), config, address
+
+
+def client_at(app, address):
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
 
 
 def test_search_rate_limit_holds_across_workers(limited, engine):
-    app, config = limited
-    first = app.test_client()
+    app, config, address = limited
+    first = client_at(app, address)
     for _ in range(5):
         assert first.get("/search?q=华盛").status_code == 200
-    second = make_app(engine, **config).test_client()  # another worker, same Redis
+    second = client_at(make_app(engine, **config), address)  # another worker, same Redis
     response = second.get("/search?q=华盛")
     assert response.status_code == 429 and "请求过于频繁" in response.get_data(as_text=True)
     assert second.get("/api/v1/search?q=华盛").status_code == 429
@@ -111,8 +120,8 @@ def test_search_rate_limit_holds_across_workers(limited, engine):
 
 
 def test_login_rate_limit(limited):
-    app, _ = limited
-    client = app.test_client()
+    app, _, address = limited
+    client = client_at(app, address)
     for _ in range(3):
         client.post("/login", data={"login": "firm", "password": "wrong-wrong"})
     assert client.post("/login", data={"login": "firm", "password": PASSWORD}).status_code == 429

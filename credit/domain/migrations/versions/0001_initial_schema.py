@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-01 21:18:21.131670
+Create Date: 2026-12-01 21:37:21.049935
 
 """
 from typing import Sequence, Union
@@ -90,6 +90,9 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['successor_id'], ['enterprises.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
+    with op.batch_alter_table('enterprises', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_enterprises_successor_id'), ['successor_id'], unique=False)
+
     op.create_table('match_judgements',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('left_key', sa.String(length=200), nullable=False),
@@ -379,6 +382,9 @@ def downgrade() -> None:
         batch_op.drop_index('ix_match_judgements_pair')
 
     op.drop_table('match_judgements')
+    with op.batch_alter_table('enterprises', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_enterprises_successor_id'))
+
     op.drop_table('enterprises')
     with op.batch_alter_table('enterprise_events', schema=None) as batch_op:
         batch_op.drop_index('ix_enterprise_events_enterprise')
