@@ -37,7 +37,8 @@ def _demo_uscc(session: Session) -> str | None:
 def ensure_demo_logins(session: Session) -> list[DemoLogin]:
     """Create the demo accounts that are missing; every demo login with its password."""
     uscc = _demo_uscc(session)
-    wanted = [("demo-admin", "admin", None, None), ("demo-clerk", "clerk", "commerce", None),
+    wanted: list[tuple[str, str, str | None, str | None]] = [
+        ("demo-admin", "admin", None, None), ("demo-clerk", "clerk", "commerce", None),
               ("demo-reviewer", "reviewer", None, None), ("demo-regulator", "regulator", None, None),
               ("demo-bank", "authorised", "演示银行长沙分行", None)]
     if uscc:

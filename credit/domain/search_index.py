@@ -81,7 +81,8 @@ def ensure_current(session: Session) -> int:
     ``refresh`` runs after every audited resolve already; this catches runs made any other way,
     looking at most every CHECK_EVERY seconds per process and database.
     """
-    url = str(session.get_bind().url)
+    bind = session.get_bind()
+    url = str(bind.engine.url)
     now = time.monotonic()
     if now - _CHECKED.get(url, -CHECK_EVERY) < CHECK_EVERY:
         return 0
