@@ -9,7 +9,7 @@ from flask import Blueprint, abort, make_response, redirect, render_template, re
 
 from credit.domain.catalogue import catalogue as catalogue_of
 from credit.domain.portal import Memberships, browse_list, memberships
-from credit.domain.profile import Profile, resolve_enterprise
+from credit.domain.profile import Profile
 from credit.domain.queries import view_profile
 from credit.domain.rating import grade_of, score_records
 from credit.domain.search import search as search_enterprises
@@ -79,11 +79,10 @@ def search() -> Any:
 @bp.get("/enterprises/<int(max=2147483647):enterprise_id>")
 def enterprise(enterprise_id: int) -> Any:
     at = parse_date(request.args.get("date"))
-    current = run(lambda s: resolve_enterprise(s, enterprise_id))
-    if current != enterprise_id:
-        args: dict[str, Any] = {**request.args.to_dict(), "enterprise_id": current}
-        return redirect(url_for("public.enterprise", **args), 301)
     profile, lists = run(lambda s: with_memberships(s, view_profile(s, current_actor(), enterprise_id, at=at)))
+    if profile.enterprise_id != enterprise_id:  # a merged id: its successor's page
+        args: dict[str, Any] = {**request.args.to_dict(), "enterprise_id": profile.enterprise_id}
+        return redirect(url_for("public.enterprise", **args), 301)
     return render_template("public/enterprise.html", **profile_context(profile, lists))
 
 

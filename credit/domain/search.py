@@ -19,20 +19,24 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
+from typing import Any
 
+import orjson
 from rapidfuzz import fuzz
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from credit.domain import search_index
-from credit.domain.gate import MARK_OBJECTION, Disclosed, Viewer, disclose
+from credit.domain.gate import MARK_OBJECTION, Disclosed, Record, Viewer, disclose
 from credit.domain.lists import black_reasons, list_types
-from credit.domain.profile import current_records, identity, resolve_enterprise
+from credit.domain.profile import identity, resolve_enterprise
 from credit.domain.search_index import core_of, gram_of
 from credit.domain.web_models import SearchCode, SearchEntry, SearchGram
 from credit.domain.workflows import Actor, InvalidInput
 from credit.kernel.identifiers import clean_code
-from matching.models import Enterprise
+from credit.kernel.models import SourceRecord
+from matching.models import Enterprise, RecordLink
 from matching.names import normalize
 
 log = logging.getLogger(__name__)
@@ -147,12 +151,13 @@ def _name_search(session: Session, query: str, page: int, per_page: int, at: dat
 Row = tuple[int, str, str, str, bool]
 
 
-def _entries(session: Session, gram: int) -> list[Row]:
-    stmt = (select(SearchEntry.enterprise_id, SearchEntry.name, SearchEntry.norm, SearchEntry.core,
-                   SearchEntry.former)
+_ENTRIES = (select(SearchEntry.enterprise_id, SearchEntry.name, SearchEntry.norm, SearchEntry.core, SearchEntry.former)
             .join(SearchGram, SearchGram.entry_id == SearchEntry.id)
-            .where(SearchGram.gram == gram).order_by(SearchGram.entry_id).limit(CANDIDATE_CAP + 1))
-    return [tuple(r) for r in session.execute(stmt)]  # type: ignore[misc]
+            .where(SearchGram.gram == bindparam("gram")).order_by(SearchGram.entry_id).limit(CANDIDATE_CAP + 1))
+
+
+def _entries(session: Session, gram: int) -> list[Row]:
+    return [tuple(r) for r in session.execute(_ENTRIES, {"gram": gram})]  # type: ignore[misc]
 
 
 def _candidates(session: Session, key: str) -> tuple[list[Row], bool]:
@@ -191,13 +196,43 @@ def _page(session: Session, result: SearchResult, ids: list[int], matched: dict[
     return result
 
 
+@lru_cache(maxsize=1)
+def _badge_statement() -> Select[Any]:
+    """Every version of the records of the badge types linked to some enterprises (built once)."""
+    types = sorted(list_types("black") | {("commerce", "abnormal_list")})
+    link_on = ((RecordLink.department == SourceRecord.department)
+               & (RecordLink.record_type == SourceRecord.record_type)
+               & (RecordLink.record_id == SourceRecord.record_id))
+    return (select(SourceRecord.department, SourceRecord.record_type, SourceRecord.record_id, SourceRecord.version,
+                   SourceRecord.op, SourceRecord.fields, SourceRecord.batch_id, SourceRecord.file_hash,
+                   SourceRecord.row_number, RecordLink.enterprise_id)
+            .join(RecordLink, link_on)
+            .where(RecordLink.enterprise_id.in_(bindparam("ids", expanding=True)),
+                   tuple_(SourceRecord.department, SourceRecord.record_type).in_(types)))
+
+
+def badge_records(session: Session, ids: list[int]) -> list[Record]:
+    """The current (latest, not revoked) versions of the badge types' records of the enterprises.
+
+    The same records ``profile.current_records(ids, types=…)`` gives (a test holds them equal), read
+    with one prepared statement: the search page needs them for twenty enterprises at a time.
+    """
+    latest: dict[tuple[str, str, str], tuple[Any, ...]] = {}
+    for row in session.execute(_badge_statement(), {"ids": ids}):
+        key = (row[0], row[1], row[2])
+        if key not in latest or row[3] > latest[key][3]:
+            latest[key] = tuple(row)
+    return [Record(d, t, rid, eid, version, orjson.loads(fields), batch, fhash, rown)
+            for (d, t, rid), (_, _, _, version, op, fields, batch, fhash, rown, eid) in sorted(latest.items())
+            if op != "revoke"]
+
+
 def public_records(session: Session, ids: list[int], at: date) -> dict[int, list[Disclosed]]:
     """What the public sees on ``at`` of the records the badges and identity read, by enterprise."""
     if not ids:
         return {}
-    types = list_types("black") | {("commerce", "abnormal_list")}
     out: dict[int, list[Disclosed]] = {eid: [] for eid in ids}
-    for d in disclose(session, Viewer.public(), at, current_records(session, ids, types=types)):
+    for d in disclose(session, Viewer.public(), at, badge_records(session, ids)):
         out.setdefault(d.enterprise_id, []).append(d)
     return out
 

@@ -119,3 +119,17 @@ def test_index_catches_up_after_a_resolve_made_elsewhere(engine, tokens, tmp_pat
     resolve(engine)
     with Session(engine) as s:
         assert len(ids(s, "迟到科技")) == 1
+
+
+def test_badge_records_are_the_current_records(s):
+    from credit.domain.lists import list_types
+    from credit.domain.profile import current_records
+    from credit.domain.search import badge_records
+    from tests.credit.builders import penalty
+
+    penalty(s, "CF-1", "2026-01-01", kinds=["罚款"], fine=9.0, subject_name="新版本")  # a second version
+    add_record(s, "commerce", "abnormal_list", "AB-1", 1, op="revoke", name="长沙华盛网络科技有限公司")
+    types = list_types("black") | {("commerce", "abnormal_list")}
+    assert badge_records(s, [1, 2]) == current_records(s, [1, 2], types=types)
+    assert {r.record_id for r in badge_records(s, [1])} >= {"CF-1", "REG-1"} and "AB-1" not in {
+        r.record_id for r in badge_records(s, [1])}
