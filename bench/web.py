@@ -45,10 +45,10 @@ end
 """
 
 
-def serve(db: Path, workers: int, log: Path) -> tuple[subprocess.Popen[str], str]:
+def serve(db: Path, workers: int, log: Path, cache: int) -> tuple[subprocess.Popen[str], str]:
     """``python -m credit serve`` on a free port; its output (the access log) goes to a file, never a pipe."""
     env = {**os.environ, "CREDIT_DATABASE_URL": f"sqlite:///{db}", "CREDIT_RATELIMIT": "0",
-           "CREDIT_SECRET_KEY": "bench"}
+           "CREDIT_SECRET_KEY": "bench", "CREDIT_SEARCH_CACHE": str(cache)}
     with open(log, "w", encoding="utf-8") as out:
         proc = subprocess.Popen([sys.executable, "-m", "credit", "serve", "--port", "0", "--workers", str(workers)],
                                 cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, text=True)
@@ -126,6 +126,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=int, default=15, help="seconds per endpoint per run")
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--search-cache", type=int, default=4096,
+                        help="search results kept per worker (0: every search computed afresh)")
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
     built = webdata.build(args.db, args.enterprises)
@@ -139,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     measure = run_wrk if shutil.which("wrk") else run_python
     results: dict[str, list[tuple[float, float, float, int]]] = {k: [] for k in kinds}
     with tempfile.TemporaryDirectory() as tmp:
-        proc, address = serve(args.db, args.workers, Path(tmp) / "serve.log")
+        proc, address = serve(args.db, args.workers, Path(tmp) / "serve.log", args.search_cache)
         try:
             for paths in kinds.values():  # warm the page cache and both workers once
                 measure(address, paths, 3, args.connections, Path(tmp))
@@ -160,7 +162,8 @@ def _fig(values: list[float], fmt: str) -> str:
 
 def report(results: dict[str, list[tuple[float, float, float, int]]], args: argparse.Namespace, client: str) -> None:
     trivial = statistics.median(r[0] for r in results["trivial /healthz"])
-    print(f"\n{args.enterprises} enterprises, gunicorn {args.workers} workers, {args.connections} connections, "
+    print(f"\n{args.enterprises} enterprises, gunicorn {args.workers} workers, search cache {args.search_cache}, "
+          f"{args.connections} connections, "
           f"{args.runs} runs × {args.duration} s, client {client}; load average {os.getloadavg()[0]:.1f}")
     print("| endpoint | requests/s | p50 ms | p95 ms | × trivial throughput | errors |")
     print("| --- | --- | --- | --- | --- | --- |")

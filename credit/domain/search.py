@@ -16,15 +16,18 @@ current); a name or code that only a government or authorised record carries fin
 from __future__ import annotations
 
 import logging
+import os
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import orjson
 from rapidfuzz import fuzz
-from sqlalchemy import Select, bindparam, func, select, tuple_
+from sqlalchemy import Engine, bindparam, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from credit.domain import search_index
@@ -33,10 +36,11 @@ from credit.domain.lists import black_reasons, list_types
 from credit.domain.profile import identity, resolve_enterprise
 from credit.domain.search_index import core_of, gram_of
 from credit.domain.web_models import SearchCode, SearchEntry, SearchGram
+from credit.domain.workflow_models import AuditEntry
 from credit.domain.workflows import Actor, InvalidInput
 from credit.kernel.identifiers import clean_code
 from credit.kernel.models import SourceRecord
-from matching.models import Enterprise, RecordLink
+from matching.models import Enterprise, RecordLink, ResolutionRun
 from matching.names import normalize
 
 log = logging.getLogger(__name__)
@@ -101,6 +105,32 @@ def search(session: Session, actor: Actor, query: str, *, page: int = 1, per_pag
     if not query:
         return SearchResult(query, "empty", per_page=per_page)
     search_index.ensure_current(session)
+    if not CACHE_SIZE:
+        return _search(session, query, page, per_page, at)
+    cache = _CACHES.setdefault(session.get_bind().engine, OrderedDict())
+    key = (query, page, per_page, at, _data_version(session))
+    if key in cache:
+        return cache[key]
+    result = cache[key] = _search(session, query, page, per_page, at)
+    while len(cache) > CACHE_SIZE:
+        cache.popitem(last=False)
+    return result
+
+
+# Results are public information, the same for every actor; a result is reused only while nothing it
+# depends on changed: no new record version, no resolution run, no audited step (every objection,
+# repair, upload and judgement is one), the same view date.
+CACHE_SIZE = int(os.environ.get("CREDIT_SEARCH_CACHE", "4096"))
+_CACHES: WeakKeyDictionary[Engine, OrderedDict[tuple[Any, ...], SearchResult]] = WeakKeyDictionary()
+_VERSION = select(*(select(func.max(col)).scalar_subquery()
+                    for col in (SourceRecord.id, ResolutionRun.id, AuditEntry.id, SearchEntry.id)))
+
+
+def _data_version(session: Session) -> tuple[Any, ...]:
+    return tuple(session.execute(_VERSION).one())
+
+
+def _search(session: Session, query: str, page: int, per_page: int, at: date) -> SearchResult:
     code = as_code(query)
     if code is not None:
         ids = _code_hits(session, code)
@@ -197,7 +227,7 @@ def _page(session: Session, result: SearchResult, ids: list[int], matched: dict[
 
 
 @lru_cache(maxsize=1)
-def _badge_statement() -> Select[Any]:
+def _badge_statement() -> Any:
     """Every version of the records of the badge types linked to some enterprises (built once)."""
     types = sorted(list_types("black") | {("commerce", "abnormal_list")})
     link_on = ((RecordLink.department == SourceRecord.department)

@@ -14,8 +14,9 @@ import time
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import Engine, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from credit.domain.gate import Record
@@ -71,7 +72,7 @@ def _run_started(session: Session, run_id: int) -> datetime | None:
     return session.scalar(select(ResolutionRun.started_at).where(ResolutionRun.id == run_id)) or utcnow()
 
 
-_CHECKED: dict[str, float] = {}
+_CHECKED: WeakKeyDictionary[Engine, float] = WeakKeyDictionary()
 CHECK_EVERY = 2.0  # seconds: a process looks for a resolution run made around it at most this often
 
 
@@ -81,15 +82,14 @@ def ensure_current(session: Session) -> int:
     ``refresh`` runs after every audited resolve already; this catches runs made any other way,
     looking at most every CHECK_EVERY seconds per process and database.
     """
-    bind = session.get_bind()
-    url = str(bind.engine.url)
+    engine = session.get_bind().engine
     now = time.monotonic()
-    if now - _CHECKED.get(url, -CHECK_EVERY) < CHECK_EVERY:
+    if now - _CHECKED.get(engine, -CHECK_EVERY) < CHECK_EVERY:
         return 0
     state_run = session.scalar(select(SearchState.run_id).where(SearchState.id == 1)) or 0
     run_id = int(session.scalar(select(func.max(ResolutionRun.id))) or 0)
     if state_run >= run_id:
-        _CHECKED[url] = now
+        _CHECKED[engine] = now
         return 0
     return refresh(session)
 

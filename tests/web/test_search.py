@@ -133,3 +133,16 @@ def test_badge_records_are_the_current_records(s):
     assert badge_records(s, [1, 2]) == current_records(s, [1, 2], types=types)
     assert {r.record_id for r in badge_records(s, [1])} >= {"CF-1", "REG-1"} and "AB-1" not in {
         r.record_id for r in badge_records(s, [1])}
+
+
+def test_a_reused_result_never_outlives_a_change(s):
+    from datetime import date
+
+    from credit.domain.objections import file_objection
+    from credit.domain.workflows import ROLE_ENTERPRISE
+
+    first = search(s, PUBLIC, "华为")
+    assert search(s, PUBLIC, "华为") is first  # nothing changed: the same result
+    file_objection(s, Actor("李四", ROLE_ENTERPRISE, enterprise_id=2), "commerce", "registration", "REG-2",
+                   reason="名称有误", on=date.today())
+    assert "异议处理中" in search(s, PUBLIC, "华为").hits[0].badges  # an audited step: computed again
