@@ -137,3 +137,17 @@ def test_english_switch_without_javascript(server, page):
     page.shot("10-enterprise-en")
     page.get_by_role("link", name="中文").click()
     assert "综合信用等级" in page.content()
+
+
+def test_clerk_checks_an_enterprise_before_a_subsidy(server, page):
+    _login(page, server, "clerk")
+    assert page.locator("h1").inner_text().startswith("政务共享")
+    page.fill("#enterprise", "1")
+    page.fill("#purpose", "2026年科技项目补贴")
+    page.click("button[type=submit]")
+    assert page.get_by_text("列入严重失信主体名单：依法实施联合惩戒").count() == 1
+    assert page.get_by_text("CASE-SECRET-1").count() >= 1  # the police case, 政务共享
+    page.shot("11-joint-check")
+    page.goto(server + "/catalogue")
+    assert page.get_by_text("信贷违约").count() >= 1
+    page.shot("12-catalogue")
