@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import request
+from flask import g, has_request_context, request
 from flask_babel import get_locale
 
 LANGUAGES = ("zh", "en")
@@ -16,6 +16,11 @@ def select_locale() -> str:
 
 
 def lang() -> str:
+    """The page's language, looked up once per request (templates ask for it dozens of times)."""
+    if has_request_context():
+        if "lang" not in g:
+            g.lang = str(get_locale() or "zh")
+        return g.lang  # type: ignore[no-any-return]
     return str(get_locale() or "zh")
 
 

@@ -31,6 +31,7 @@ if not shutil.which(CHROMIUM):
 def server(tmp_path_factory) -> Iterator[str]:
     """The app on 127.0.0.1, a free port, in a thread that stops with the module."""
     folder = tmp_path_factory.mktemp("browser")
+    before = os.environ.get("CREDIT_PROOF_DIR")
     os.environ["CREDIT_PROOF_DIR"] = str(folder / "proofs")
     engine = make_engine(f"sqlite:///{folder / 'web.db'}")
     create_all(engine)
@@ -42,6 +43,10 @@ def server(tmp_path_factory) -> Iterator[str]:
     yield f"http://127.0.0.1:{httpd.server_port}"
     httpd.shutdown()
     engine.dispose()
+    if before is None:
+        os.environ.pop("CREDIT_PROOF_DIR", None)
+    else:
+        os.environ["CREDIT_PROOF_DIR"] = before
 
 
 @pytest.fixture(scope="module")
