@@ -151,5 +151,5 @@ def cmd_serve(args: argparse.Namespace) -> int:
         env.setdefault("CREDIT_SECURE_COOKIES", "0")  # plain http on this machine only
     say(f"联征网站 / Lianzheng web: http://{args.host}:{port}/  (Ctrl-C to stop)")
     os.execve(gunicorn, [gunicorn, "--workers", str(args.workers), "--bind", f"{args.host}:{port}",
-                         "--access-logfile", "-", "web.wsgi:app"], env)
+                         "--access-logfile", "-", "--no-control-socket", "web.wsgi:app"], env)
     return 0  # not reached
