@@ -25,10 +25,18 @@ class OutputError(LianzhengError):
     """An output file that cannot be written (no such folder, a folder, no permission, disk full)."""
 
 
+CONNECT_TIMEOUT_SECONDS = "10"
+
+
 def engine() -> Engine:
-    """The engine for CREDIT_DATABASE_URL, with its schema created, upgraded or refused as too new."""
+    """The engine for CREDIT_DATABASE_URL, with its schema created, upgraded or refused as too new.
+
+    A PostgreSQL server that accepts the connection but never answers ends the command after
+    PGCONNECT_TIMEOUT seconds (default 10; libpq's own default waits for minutes) with one message.
+    """
     from credit.domain.migrate import ensure_schema
 
+    os.environ.setdefault("PGCONNECT_TIMEOUT", CONNECT_TIMEOUT_SECONDS)
     eng = make_engine(database_url())
     ensure_schema(eng)
     return eng

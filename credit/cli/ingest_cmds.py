@@ -11,10 +11,11 @@ from typing import Any, TextIO
 
 from credit.cli import render
 from credit.cli.common import check_output_path, engine, output_file, safe_url, say
+from credit.domain.cells import code_cell, safe_cell
 from credit.domain.workflows import ROLE_ADMIN, ROLE_CLERK, Actor
 from credit.kernel.catalog import load_catalog
 from credit.kernel.db import database_url
-from ingest.loader import IngestError, Reject
+from ingest.loader import IngestError, Reject, RowWarning
 
 
 def register(sub: Any) -> None:
@@ -29,7 +30,11 @@ def register(sub: Any) -> None:
                    metavar="DEPARTMENT", help=f"one of: {', '.join(sorted(load_catalog().departments))}")
     p.add_argument("--type", "-t", required=True, dest="record_type", metavar="TYPE",
                    help=f"record type of the department: {kinds}")
-    p.add_argument("--rejects", metavar="PATH", help="write rejected rows (file, row, column, reason, raw) to this CSV")
+    p.add_argument("--rejects", metavar="PATH",
+                   help="write every rejected row (file, row, column, reason, record_id, raw) to this CSV")
+    p.add_argument("--warnings", metavar="PATH",
+                   help="write every warning on a stored row (file, row, column, warning, record_id) to this CSV: "
+                        "codes with a bad check character, in the wrong column, or stored as numbers that lost digits")
     p.add_argument("--format", dest="file_format", choices=["csv", "xlsx", "json", "ndjson", "xml"],
                    help="file form when the extension does not say")
     p.add_argument("--by", dest="uploaded_by", help="who uploads (recorded on the batch); default the login name")
@@ -55,17 +60,20 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from credit.domain.uploads import resolve_records, upload_file
 
     load_catalog().get(args.department, args.record_type)
-    if args.rejects:
-        check_output_path(args.rejects)
+    for out in (args.rejects, args.warnings):
+        if out:
+            check_output_path(out)
     actor = Actor(args.uploaded_by or os.environ.get("USER") or "cli", ROLE_CLERK, args.department)
     eng = engine()
     failed = loaded = 0
-    with _RejectsFile(args.rejects) as rejects:
+    with _CsvReport(args.rejects, _CsvReport.REJECTS) as rejects, \
+            _CsvReport(args.warnings, _CsvReport.WARNINGS) as warnings:
         for path in args.files:
             progress = None if args.quiet else _Progress(path)
             try:
                 result = upload_file(eng, actor, path, args.department, args.record_type,
-                                     file_format=args.file_format, on_reject=rejects.write, progress=progress)
+                                     file_format=args.file_format, on_reject=rejects.write, progress=progress,
+                                     on_warning=warnings.write if args.warnings else None)
             except IngestError as exc:
                 failed += 1
                 say(f"失败 / failed: {exc}", err=True)
@@ -81,6 +89,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             say(render.ingest_text(result))
     if args.rejects:
         say(f"被拒绝的行已写入 / rejected rows written to {args.rejects} ({rejects.count})")
+    if args.warnings:
+        say(f"警告已写入 / warnings written to {args.warnings} ({warnings.count})")
     if loaded and args.no_resolve:
         say("新记录尚未归集到企业，企业档案中暂不可见；请运行 / the new records are not yet linked to enterprises "
             "and do not show in profiles; run: python -m credit resolve")
@@ -89,28 +99,33 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-class _RejectsFile:
-    """Rejected rows streamed to a CSV that Excel opens (UTF-8 with BOM)."""
+class _CsvReport:
+    """Rejected rows or warnings streamed to a CSV that Excel opens (UTF-8 with BOM); every cell
+    formula-safe, record ids kept as text (``code_cell``)."""
 
-    HEADER = ["file", "row", "column", "reason", "record_id", "raw"]
+    REJECTS = ["file", "row", "column", "reason", "record_id", "raw"]
+    WARNINGS = ["file", "row", "column", "warning", "record_id"]
 
-    def __init__(self, path: str | None):
-        self.path, self.count = path, 0
+    def __init__(self, path: str | None, header: list[str]):
+        self.path, self.header, self.count = path, header, 0
         self._cm: Any = None
         self._writer: Any = None
 
-    def __enter__(self) -> _RejectsFile:
+    def __enter__(self) -> _CsvReport:
         if self.path:
             self._cm = output_file(self.path, encoding="utf-8-sig")
             self._writer = csv.writer(self._cm.__enter__())
-            self._writer.writerow(self.HEADER)
+            self._writer.writerow(self.header)
         return self
 
-    def write(self, rej: Reject) -> None:
+    def write(self, item: Reject | RowWarning) -> None:
         self.count += 1
         if self._writer:
-            raw = json.dumps(rej.raw, ensure_ascii=False, default=str)
-            self._writer.writerow([rej.file, rej.row, rej.column, rej.reason, rej.record_id or "", raw])
+            cells = [safe_cell(item.file), item.row, safe_cell(item.column), safe_cell(item.reason),
+                     code_cell(item.record_id or "")]
+            if isinstance(item, Reject):
+                cells.append(safe_cell(json.dumps(item.raw, ensure_ascii=False, default=str)))
+            self._writer.writerow(cells)
 
     def __exit__(self, *exc: Any) -> None:
         if self._cm:
