@@ -147,7 +147,8 @@ def _finish(chunk: Chunk, source: Any, counted: int) -> Chunk:
 
 def _validator(rtype: RecordType, source: Any) -> RowValidator:
     per_record = source.format in ("json", "ndjson", "xml")
-    return RowValidator(rtype, list(source.headers), per_record_keys=per_record)
+    return RowValidator(rtype, list(source.headers), per_record_keys=per_record,
+                        text_only=source.format in ("csv", "xml"))
 
 
 def parallel_chunks(path: str | Path, rtype: RecordType, file_format: str | None,

@@ -172,8 +172,10 @@ def _compile_plan(plan: list[tuple[str, str, str, Converter, dict[Any, Any] | No
 class RowValidator:
     """Validates rows of one record type whose header has been mapped to catalog keys."""
 
-    def __init__(self, rtype: RecordType, headers: list[str], *, per_record_keys: bool = False):
-        """``per_record_keys``: JSON/XML, where each record names its own keys (no header to check)."""
+    def __init__(self, rtype: RecordType, headers: list[str], *, per_record_keys: bool = False,
+                 text_only: bool = False):
+        """``per_record_keys``: JSON/XML, where each record names its own keys (no header to check).
+        ``text_only``: every raw value is text (CSV, XML), so no code can arrive as a number."""
         self.rtype = rtype
         self._lookup = _header_lookup(rtype)
         self.per_record_keys = per_record_keys
@@ -190,7 +192,8 @@ class RowValidator:
         self._fill = _compile_plan(self._plan, [c.key for c in rtype.columns if c.key not in present])
         self._required = [(c.key, c.label) for c in rtype.columns if c.required and c.key != "record_id"]
         self._identity = _IdentityPlan(rtype.identity_columns)
-        self._numeric_codes = [(h, c.key) for h, c in self.mapping.items() if c.type in _NUMERIC_CODE_TYPES]
+        self._numeric_codes = [] if text_only else [
+            (h, c.key) for h, c in self.mapping.items() if c.type in _NUMERIC_CODE_TYPES]
 
     def _map_headers(self, headers: list[str]) -> None:
         for header in headers:
@@ -245,7 +248,7 @@ class RowValidator:
                     result.errors.append((label, "必填项为空 / required value is empty"))
         if not result.errors:
             result.identity, result.flags = self._identity.view(out)
-            lost = lost_digit_codes(values, self._numeric_codes)
+            lost = self._numeric_codes and lost_digit_codes(values, self._numeric_codes)
             if lost:
                 self._drop_lost_codes(result, lost)
         return result

@@ -10,7 +10,7 @@ import time
 from typing import Any, TextIO
 
 from credit.cli import render
-from credit.cli.common import check_output_path, engine, output_file, safe_url, say
+from credit.cli.common import add_command, check_output_path, engine, output_file, positive_int, safe_url, say
 from credit.domain.cells import code_cell, safe_cell
 from credit.domain.workflows import ROLE_ADMIN, ROLE_CLERK, Actor
 from credit.kernel.catalog import load_catalog
@@ -18,35 +18,65 @@ from credit.kernel.db import database_url
 from ingest.loader import IngestError, Reject, RowWarning
 
 
+def _types_by_department() -> str:
+    by_dept: dict[str, list[str]] = {}
+    for department, name in load_catalog().types:
+        by_dept.setdefault(department, []).append(name)
+    return "\n".join(f"  {d:<16} {', '.join(names)}" for d, names in by_dept.items())
+
+
+INGEST_HELP = """\
+每个文件一个批次，整批入库或不入库 / each file is one batch, stored whole or not at all.
+Per file it prints rows read, loaded (new records, new versions), unchanged, duplicates and rejected,
+then the first rejected rows and warnings with row and column. A file whose columns are those of
+another record type is refused whole, naming the type it looks like. A 撤销 (revoke) or 修改
+(update) of a record id that is neither stored nor added by an earlier row of the same file is a
+rejected row. After loading, new records are linked to enterprises (an incremental resolve) so
+profiles show them at once; --no-resolve skips that.
+
+部门与类型 departments and types (--department D --type T):
+{types}
+
+退出状态 exit status: 0 every file read (rows may have been rejected); 1 a file could not be
+ingested (unreadable, wrong type); 2 bad usage (unknown type, output path in no directory)."""
+
+
 def register(sub: Any) -> None:
-    p = sub.add_parser("init-db", help="创建或迁移数据库 / create or migrate the schema")
+    p = add_command(sub, "init-db", "创建或迁移数据库 / create or migrate the schema",
+                    "Creates the schema in an empty database or upgrades it to this version (Alembic).\n"
+                    "Every other command does the same on first use; a schema from a newer version is refused.")
     p.set_defaults(func=cmd_init_db)
 
-    kinds = ", ".join(f"{d}/{t}" for d, t in load_catalog().types)
-    p = sub.add_parser("ingest", help="导入部门文件 / ingest department files",
-                       description="导入部门文件，每个文件一个批次 / ingest files, one batch each. "
-                                   f"部门/类型 department/type: {kinds}")
-    p.add_argument("--department", "-d", required=True, choices=sorted(load_catalog().departments),
-                   metavar="DEPARTMENT", help=f"one of: {', '.join(sorted(load_catalog().departments))}")
+    departments = sorted(load_catalog().departments)
+    p = add_command(sub, "ingest", "导入部门文件 / ingest department files",
+                    INGEST_HELP.format(types=_types_by_department()))
+    p.add_argument("--department", "-d", required=True, choices=departments, metavar="DEPARTMENT",
+                   help=f"the uploading department: {', '.join(departments)}")
     p.add_argument("--type", "-t", required=True, dest="record_type", metavar="TYPE",
-                   help=f"record type of the department: {kinds}")
+                   help="record type of that department (listed above), e.g. credit_rating for tax")
     p.add_argument("--rejects", metavar="PATH",
                    help="write every rejected row (file, row, column, reason, record_id, raw) to this CSV")
     p.add_argument("--warnings", metavar="PATH",
                    help="write every warning on a stored row (file, row, column, warning, record_id) to this CSV: "
                         "codes with a bad check character, in the wrong column, or stored as numbers that lost digits")
     p.add_argument("--format", dest="file_format", choices=["csv", "xlsx", "json", "ndjson", "xml"],
-                   help="file form when the extension does not say")
-    p.add_argument("--by", dest="uploaded_by", help="who uploads (recorded on the batch); default the login name")
+                   help="file form when the extension does not say (.csv .txt .xlsx .json .ndjson .jsonl .xml)")
+    p.add_argument("--by", dest="uploaded_by", metavar="NAME",
+                   help="who uploads (recorded on the batch and in the audit log); default the login name")
     p.add_argument("--no-resolve", action="store_true",
-                   help="do not link the new records to enterprises now (run resolve later)")
-    p.add_argument("--quiet", "-q", action="store_true", help="no progress output")
-    p.add_argument("files", nargs="+", metavar="FILE")
+                   help="do not link the new records to enterprises now: they stay out of profiles and lists "
+                        "until python -m credit resolve")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress lines on standard error")
+    p.add_argument("files", nargs="+", metavar="FILE", help="department files, one batch each")
     p.set_defaults(func=cmd_ingest)
 
-    p = sub.add_parser("demo", help="生成并导入演示数据 / generate and ingest demo data")
-    p.add_argument("--enterprises", type=int, default=300, help="how many enterprises the demo world has")
-    p.add_argument("--out", default="instance/demo", help="where the demo files are written (default instance/demo)")
+    p = add_command(sub, "demo", "生成并导入演示数据 / generate and ingest demo data",
+                    "Writes messy files for every department and type (once per size), ingests them, resolves\n"
+                    "and prints a summary with commands to try. Run again, it reuses the files and changes nothing.")
+    p.add_argument("--enterprises", type=positive_int, default=300, metavar="N",
+                   help="how many enterprises the demo world has (default 300)")
+    p.add_argument("--out", default="instance/demo", metavar="DIR",
+                   help="where the demo files are written and found again (default instance/demo)")
     p.set_defaults(func=cmd_demo)
 
 
