@@ -3,7 +3,8 @@
 A batch is one transaction. Rows stream through in chunks; each chunk's record ids are looked up
 against what is stored (including earlier chunks of the same batch, visible in the transaction) to
 decide: a new record, a new version of a changed record, an unchanged re-send, or a duplicate row
-of this same file. Nothing is updated or deleted.
+of this same file; a 撤销 or 修改 of a record that exists neither there nor in an earlier row is a
+rejected row (``missing_record``). Nothing is updated or deleted.
 """
 
 from __future__ import annotations

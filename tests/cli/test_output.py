@@ -85,9 +85,11 @@ def test_item4_rejects_into_a_missing_directory(cli, db, tmp_path):
         assert conn.scalar(select(func.count()).select_from(Batch)) == 0
 
 
-def test_item4_links_into_a_directory(cli, listed, tmp_path):
-    code, _, err = cli("links", "--out", tmp_path)
-    assert code == 2 and "is a directory" in err and str(tmp_path) in err
+@pytest.mark.parametrize("where", ["/tmp", "tmp_path"])
+def test_item4_links_into_a_directory(cli, listed, tmp_path, where):
+    folder = str(tmp_path) if where == "tmp_path" else where
+    code, _, err = cli("links", "--out", folder)
+    assert code == 2 and "is a directory" in err and folder in err
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
