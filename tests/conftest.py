@@ -27,6 +27,13 @@ def _pg_url() -> str | None:
     return url
 
 
+@pytest.fixture(autouse=True)
+def _key_directory(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test's platform keys (and audit witness file) in a folder of its own, never instance/keys."""
+    monkeypatch.setenv("CREDIT_KEY_DIR", str(tmp_path_factory.mktemp("keys")))
+    monkeypatch.delenv("CREDIT_AUDIT_WITNESS", raising=False)
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def engine(request: pytest.FixtureRequest, tmp_path) -> Iterator[Engine]:  # type: ignore[no-untyped-def]
     """An engine on an empty, fully created schema."""

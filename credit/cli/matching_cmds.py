@@ -9,6 +9,7 @@ from typing import Any
 from credit.cli import render
 from credit.cli.common import add_user_option, check_output_path, engine, output_file, positive_int, say
 from credit.domain.workflows import ROLE_ADMIN, ROLE_REVIEWER, Actor
+from credit.kernel.db import transaction
 
 
 def register(sub: Any) -> None:
@@ -18,7 +19,9 @@ def register(sub: Any) -> None:
     p.set_defaults(func=cmd_resolve)
 
     p = sub.add_parser("links", help="导出归集结果 / one row per source record with its enterprise id")
-    p.add_argument("--out", required=True, metavar="FILE.csv", help="department,type,record_id,enterprise_id")
+    p.add_argument("--out", required=True, metavar="FILE.csv",
+                   help="department,type,record_id,enterprise_id; signed: FILE.manifest.json and FILE.sig beside it")
+    add_user_option(p)
     p.set_defaults(func=cmd_links)
 
     p = sub.add_parser("review", help="待人工确认的疑似同一企业 / the uncertain-pair review queue")
@@ -42,14 +45,20 @@ def cmd_resolve(args: argparse.Namespace) -> int:
 
 
 def cmd_links(args: argparse.Namespace) -> int:
-    from matching.service import write_links
+    from credit.cli.trust_cmds import signed_export_text
+    from credit.domain.exports_signing import sign_export
+    from credit.domain.uploads import export_links
 
     check_output_path(args.out)
     eng = engine()
+    actor = Actor(args.user, ROLE_ADMIN)
     with output_file(args.out) as fh:
-        result = write_links(eng, fh)
+        result = export_links(eng, actor, fh)
     result.path = args.out
+    with transaction(eng) as session:
+        signed = sign_export(session, actor, args.out, kind="links", rows=result.rows)
     say(render.links_text(result))
+    say(signed_export_text(signed))
     return 0
 
 
