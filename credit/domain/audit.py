@@ -2,8 +2,8 @@
 
 Each entry stores the hash of the previous entry and ``sha256(prev_hash + content)`` of its own
 canonical content, so changing, removing or reordering any entry breaks every later hash.
-``prev_hash`` is unique: two writers racing for the same chain position cannot both commit (on
-PostgreSQL, writers queue on a transaction lock instead of failing). Every committing
+``prev_hash`` is unique: two writers racing for the same chain position cannot both commit, and
+writers queue for their turn (``_take_write_turn``) instead of failing. Every committing
 transaction seals the new head with a signed checkpoint (credit/domain/audit_seal.py), so a
 truncated tail or a chain rewritten without the platform key is detected too.
 """
@@ -62,10 +62,22 @@ def entry_hash(prev_hash: str, entry: Any) -> str:
     return hashlib.sha256((prev_hash + _content(entry)).encode("utf-8")).hexdigest()
 
 
+def _take_write_turn(session: Session) -> None:
+    """Hold the audit writers' lock until this transaction ends, so the last hash read stays the last.
+
+    PostgreSQL: a transaction-level advisory lock. SQLite: a write that changes nothing takes the
+    database's write lock now (waiting its busy timeout), before the read, not after it.
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK})
+    elif dialect == "sqlite":
+        session.execute(text("UPDATE audit_log SET id = id WHERE 0"))
+
+
 def _last_hash(session: Session) -> str:
     session.flush()
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK})
+    _take_write_turn(session)
     last = session.scalar(select(AuditEntry.entry_hash).order_by(AuditEntry.id.desc()).limit(1))
     return last or GENESIS
 

@@ -100,7 +100,7 @@ def _record_block(record: Disclosed) -> RecordBlock:
             ("来源 Source", f"{record.department_zh}（批次 batch {p['batch_id']}，行 row {p['row_number']}，"
                            f"版本 version {p['version']}）")]
     rows += [(f"{col.zh} {col.key}", value_text(record.fields.get(col.key))) for col in rt.columns
-             if col.key in record.fields and record.fields.get(col.key) not in (None, "", [])]
+             if col.key != "record_id" and record.fields.get(col.key) not in (None, "", [])]
     return RecordBlock(f"{record.record_id}{marks}", rows)
 
 

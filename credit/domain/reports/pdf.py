@@ -41,8 +41,9 @@ WIDTH = A4[0] - 36 * mm
 _STYLES = {
     "title": dict(fontSize=18, leading=24, alignment=1, spaceAfter=2 * mm),
     "subtitle": dict(fontSize=10, leading=14, alignment=1, textColor=colors.HexColor("#444444"), spaceAfter=4 * mm),
-    "h1": dict(fontSize=13, leading=18, spaceBefore=5 * mm, spaceAfter=2 * mm, textColor=colors.HexColor("#12355b")),
-    "h2": dict(fontSize=10.5, leading=15, spaceBefore=3 * mm, spaceAfter=1 * mm),
+    "h1": dict(fontSize=13, leading=18, spaceBefore=5 * mm, spaceAfter=2 * mm, textColor=colors.HexColor("#12355b"),
+               keepWithNext=1),
+    "h2": dict(fontSize=10.5, leading=15, spaceBefore=3 * mm, spaceAfter=1 * mm, keepWithNext=1),
     "body": dict(fontSize=9, leading=13),
     "cell": dict(fontSize=8.5, leading=11.5),
     "small": dict(fontSize=7.5, leading=10, textColor=colors.HexColor("#555555")),
