@@ -142,13 +142,18 @@ class _Walk:
     seals: Iterator[Seal]
     pending: Seal | None = None
     count: int = 0
-    sealed_through: int | None = None
+    top: Seal | None = None  # the newest database checkpoint that agrees with the chain
     last_id: int = 0
     own_from: int | None = None  # entries from here on are this session's own, sealed when it commits
+    first_unsealed: int | None = None  # the first entry after ``top``
 
     def next_seal(self) -> Seal | None:
         self.pending = next(self.seals, None)
         return self.pending
+
+    @property
+    def sealed_through(self) -> int | None:
+        return self.top.entry_id if self.top is not None and self.top.valid else None
 
 
 def _seal_problem(seal: Seal) -> str:
@@ -159,13 +164,14 @@ def _check_seals_at(state: _Walk, entry: Any) -> tuple[int, str] | None:
     """Compare every checkpoint naming an entry up to ``entry`` with the chain."""
     seal = state.pending
     while seal is not None and seal.entry_id <= entry.id:
-        if not seal.valid:
-            return seal.entry_id, _seal_problem(seal)
-        if seal.entry_id < entry.id:
-            return seal.entry_id, f"条目缺失 / entry is missing, though {seal.source} ({seal.made_at}) sealed it"
-        if seal.entry_hash != entry.entry_hash:
+        if seal.entry_id < entry.id or seal.entry_hash != entry.entry_hash:
+            if not seal.valid:
+                return seal.entry_id, _seal_problem(seal)
+            if seal.entry_id < entry.id:
+                return seal.entry_id, f"条目缺失 / entry is missing, though {seal.source} ({seal.made_at}) sealed it"
             return entry.id, f"与签名检查点不符 / differs from {seal.source} ({seal.made_at}): the chain was rewritten"
-        state.sealed_through = max(state.sealed_through or 0, seal.entry_id)
+        if seal.in_database:
+            state.top = seal
         seal = state.next_seal()
     return None
 
@@ -182,6 +188,10 @@ def _walk_chain(session: Session, state: _Walk) -> tuple[int, str] | None:
         problem = _check_seals_at(state, entry)
         if problem:
             return problem
+        if state.top is not None and state.top.entry_id == entry.id:
+            state.first_unsealed = None
+        elif state.first_unsealed is None:
+            state.first_unsealed = entry.id
         prev = entry.entry_hash
     return None
 
@@ -193,11 +203,14 @@ def _after_last(state: _Walk) -> tuple[int, str] | None:
             return seal.entry_id, _seal_problem(seal)
         return seal.entry_id, (f"日志尾部被截断 / the log was truncated: {seal.source} ({seal.made_at}) sealed entry "
                                f"{seal.entry_id}, the log now ends at {state.last_id or 'nothing'}")
+    if state.top is not None and not state.top.valid:
+        return state.top.entry_id, _seal_problem(state.top)
+    sealed = state.sealed_through or 0
     must_be_sealed = state.last_id if state.own_from is None else state.own_from - 1
-    if state.count and (state.sealed_through or 0) < must_be_sealed:
-        return (state.sealed_through or 0) + 1, ("条目未经签名封存 / entries after "
-                                                 f"{state.sealed_through or 'the start'} carry no signed checkpoint "
-                                                 "(appended around the application, or forged)")
+    if state.count and sealed < must_be_sealed:
+        return state.first_unsealed or sealed + 1, ("条目未经签名封存 / entries after "
+                            f"{sealed or 'the start'} carry no signed checkpoint (appended around the application, "
+                            "or forged)")
     return None
 
 

@@ -22,7 +22,7 @@ import json
 import logging
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -147,35 +147,50 @@ def append_witness(statement: str, signature: str, path: Path | None = None) -> 
         os.close(fd)
 
 
-@dataclass(frozen=True)
+@dataclass
 class Seal:
-    """One checkpoint as verification reads it."""
+    """One checkpoint as verification reads it; its signature is checked only where it decides something.
+
+    A checkpoint that agrees with the chain adds nothing but the head's: the newest one vouches for
+    every entry before it through the hash chain, so only it, and any checkpoint that disagrees with
+    the chain, has its signature checked (one Ed25519 check per problem, not per entry).
+    """
 
     entry_id: int
     entry_hash: str
     made_at: str
     source: str  # "checkpoint N" or "witness line N"
-    valid: bool  # signature good, by the platform's audit key, statement matching its columns
+    statement: str
+    signature: str
+    in_database: bool
+    _valid: bool | None = field(default=None, repr=False)
+
+    @property
+    def valid(self) -> bool:
+        """Signed by the platform's audit key, and the signed statement names this entry and hash."""
+        if self._valid is None:
+            self._valid = _signed(self)
+        return self._valid
 
 
-def _parse(statement: str, signature: str, source: str) -> tuple[Seal, dict[str, Any]]:
-    key = signing.public_key(signing.AUDIT)
+def _signed(seal: Seal) -> bool:
+    pair = signing.key_pair(signing.AUDIT)
     try:
-        data = json.loads(statement)
-        ok = (data.get("type") == STATEMENT_TYPE and data.get("key_id") == signing.public_key_id(signing.AUDIT)
-              and signing.signature_ok(key, bytes.fromhex(signature), statement.encode()))
-        return Seal(int(data["entry_id"]), str(data["entry_hash"]), str(data["made_at"]), source, ok), data
-    except (ValueError, KeyError, TypeError):
-        return Seal(0, "", "", source, False), {}
+        data = json.loads(seal.statement)
+        return (data.get("type") == STATEMENT_TYPE and data.get("key_id") == pair.key_id
+                and data.get("entry_id") == seal.entry_id and data.get("entry_hash") == seal.entry_hash
+                and signing.signature_ok(pair.public, bytes.fromhex(seal.signature), seal.statement.encode()))
+    except (ValueError, TypeError, AttributeError):
+        return False
 
 
 def database_seals(session: Session) -> Iterator[Seal]:
-    """The database's checkpoints in entry order (a checkpoint whose columns differ from its statement is invalid)."""
-    stmt = select(AuditCheckpoint).order_by(AuditCheckpoint.entry_id, AuditCheckpoint.id)
-    for cp in session.scalars(stmt.execution_options(yield_per=2000)):
-        found, _ = _parse(cp.statement, cp.signature, f"checkpoint {cp.id}")
-        same = (found.entry_id, found.entry_hash) == (cp.entry_id, cp.entry_hash)
-        yield found if same else Seal(cp.entry_id, cp.entry_hash, found.made_at, found.source, False)
+    """The database's checkpoints in entry order."""
+    cp = AuditCheckpoint.__table__.c
+    stmt = select(cp.id, cp.entry_id, cp.entry_hash, cp.made_at, cp.statement, cp.signature)
+    for row in session.execute(stmt.order_by(cp.entry_id, cp.id).execution_options(yield_per=5000)):
+        yield Seal(row.entry_id, row.entry_hash, row.made_at.isoformat(sep=" ", timespec="seconds"),
+                   f"checkpoint {row.id}", row.statement, row.signature, True)
 
 
 @dataclass
@@ -188,6 +203,14 @@ class WitnessRead:
     unreadable: str | None = None
 
 
+def _witness_seal(line: str, number: int) -> tuple[Seal, dict[str, Any]]:
+    item = json.loads(line)
+    statement, signature = str(item["statement"]), str(item["signature"])
+    data = json.loads(statement)
+    return Seal(int(data["entry_id"]), str(data["entry_hash"]), str(data["made_at"]).replace("T", " ")[:19],
+                f"witness line {number}", statement, signature, False), data
+
+
 def read_witness(path: Path, chain: str | None, database: str) -> WitnessRead:
     """The lines of the witness file that are about this chain (or this database), sorted by entry."""
     out = WitnessRead(path, [])
@@ -198,14 +221,13 @@ def read_witness(path: Path, chain: str | None, database: str) -> WitnessRead:
             if not line.strip():
                 continue
             try:
-                item = json.loads(line)
-                found, data = _parse(str(item["statement"]), str(item["signature"]), f"witness line {number}")
-            except (ValueError, KeyError, TypeError):
+                found, data = _witness_seal(line, number)
+            except (ValueError, KeyError, TypeError, AttributeError):
                 out.unreadable = out.unreadable or f"{path} line {number} is not a checkpoint"
                 continue
             if data.get("chain") == chain:
                 out.seals.append(found)
-            elif data.get("database") == database and found.valid and out.other_chain is None:
+            elif data.get("database") == database and out.other_chain is None and found.valid:
                 out.other_chain = found
     out.seals.sort(key=lambda s: s.entry_id)
     return out

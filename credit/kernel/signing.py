@@ -14,7 +14,7 @@ import hashlib
 import logging
 import os
 import secrets
-from functools import lru_cache
+from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography import x509
@@ -68,19 +68,19 @@ def _place(path: Path, data: bytes, mode: int) -> bool:
         tmp.unlink(missing_ok=True)
 
 
-def _private_path(purpose: str) -> Path:
+def _file_stem(purpose: str) -> str:
     if purpose not in PURPOSES:
         raise ValueError(f"unknown signing purpose {purpose}")
-    return key_directory() / f"{_ED25519_FILES[purpose]}.key.pem"
+    return _ED25519_FILES[purpose]
 
 
 def public_key_path(purpose: str) -> Path:
     """Where the public half of a signing key is kept (PEM, readable by anyone)."""
-    return _private_path(purpose).with_name(f"{_ED25519_FILES[purpose]}.pem")
+    return key_directory() / f"{_file_stem(purpose)}.pem"
 
 
-def _ensure_ed25519(purpose: str) -> bool:
-    path = _private_path(purpose)
+def _ensure_ed25519(folder: Path, purpose: str) -> bool:
+    path, public = folder / f"{_file_stem(purpose)}.key.pem", folder / f"{_file_stem(purpose)}.pem"
     created = False
     if not path.exists():
         key = Ed25519PrivateKey.generate()
@@ -88,52 +88,63 @@ def _ensure_ed25519(purpose: str) -> bool:
                                 serialization.NoEncryption())
         created = _place(path, pem, 0o600)
         if created:
-            log.warning("created the %s signing key in %s", purpose, path.parent)
-    public = public_key_path(purpose)
+            log.warning("created the %s signing key in %s", purpose, folder)
     if not public.exists():
-        _place(public, public_pem(_load_private(path).public_key()), 0o644)
+        _place(public, public_pem(_read_private(path).public_key()), 0o644)
     return created
 
 
-@lru_cache(maxsize=16)
-def _cached_private(path: str, mtime_ns: int) -> Ed25519PrivateKey:
-    key = serialization.load_pem_private_key(Path(path).read_bytes(), password=None)
+def _read_private(path: Path) -> Ed25519PrivateKey:
+    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     if not isinstance(key, Ed25519PrivateKey):
         raise InvalidInput(f"{path} is not an Ed25519 private key")
     return key
 
 
-def _load_private(path: Path) -> Ed25519PrivateKey:
-    return _cached_private(str(path), path.stat().st_mtime_ns)
+@dataclass(frozen=True)
+class KeyPair:
+    """A loaded signing key, its public half and key id."""
+
+    private: Ed25519PrivateKey
+    public: Ed25519PublicKey
+    key_id: str
+
+
+_PAIRS: dict[tuple[str, str], KeyPair] = {}
+
+
+def key_pair(purpose: str) -> KeyPair:
+    """The Ed25519 key pair for ``purpose`` (export or audit), created on first use, loaded once per directory."""
+    folder = key_directory()
+    cached = _PAIRS.get((str(folder), purpose))
+    if cached is None:
+        _ensure_ed25519(folder, purpose)
+        private = _read_private(folder / f"{_file_stem(purpose)}.key.pem")
+        cached = _PAIRS[(str(folder), purpose)] = KeyPair(private, private.public_key(), key_id(private.public_key()))
+    return cached
 
 
 def private_key(purpose: str) -> Ed25519PrivateKey:
-    """The Ed25519 signing key for ``purpose`` (export or audit), created on first use."""
-    _ensure_ed25519(purpose)
-    return _load_private(_private_path(purpose))
+    """The Ed25519 signing key for ``purpose``, created on first use."""
+    return key_pair(purpose).private
 
 
 def public_key(purpose: str, *, create: bool = True) -> Ed25519PublicKey:
-    """The public key for ``purpose``; with ``create=False`` NotFound when there is none yet."""
-    path = public_key_path(purpose)
+    """The public key for ``purpose``; with ``create=False`` the key directory's public PEM, NotFound if none.
+
+    Without ``create`` a recipient's key directory may hold only the published public key file.
+    """
     if create:
-        _ensure_ed25519(purpose)
-    elif not path.exists():
+        return key_pair(purpose).public
+    path = public_key_path(purpose)
+    if not path.exists():
         raise NotFound(f"没有签名公钥 / no {purpose} signing key in {path.parent}")
-    return _cached_public(str(path), path.stat().st_mtime_ns)[0]
+    return load_public_pem(path.read_bytes(), str(path))
 
 
 def public_key_id(purpose: str) -> str:
     """The key id of the ``purpose`` key (created on first use)."""
-    _ensure_ed25519(purpose)
-    path = public_key_path(purpose)
-    return _cached_public(str(path), path.stat().st_mtime_ns)[1]
-
-
-@lru_cache(maxsize=16)
-def _cached_public(path: str, mtime_ns: int) -> tuple[Ed25519PublicKey, str]:
-    key = load_public_pem(Path(path).read_bytes(), path)
-    return key, key_id(key)
+    return key_pair(purpose).key_id
 
 
 def public_pem(key: Ed25519PublicKey) -> bytes:
@@ -160,7 +171,7 @@ def key_id(key: Ed25519PublicKey) -> str:
 
 def sign(purpose: str, message: bytes) -> bytes:
     """A detached 64-byte Ed25519 signature of ``message`` with the ``purpose`` key."""
-    return private_key(purpose).sign(message)
+    return key_pair(purpose).private.sign(message)
 
 
 def signature_ok(key: Ed25519PublicKey, signature: bytes, message: bytes) -> bool:
@@ -219,7 +230,7 @@ def report_certificate_pem() -> bytes:
 
 def ensure_signing_keys() -> list[Path]:
     """Create every signing key that is missing; the paths of those created (``keys init`` calls it)."""
-    made = [public_key_path(p) for p in PURPOSES if _ensure_ed25519(p)]
+    made = [public_key_path(p) for p in PURPOSES if _ensure_ed25519(key_directory(), p)]
     if _ensure_report_certificate():
         made.append(key_directory() / REPORT_CERT_FILE)
     return made

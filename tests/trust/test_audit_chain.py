@@ -298,3 +298,35 @@ def test_two_writers_at_once_both_land_in_one_chain(engine):
     with Session(engine) as session:
         assert [e.actor for e in session.scalars(select(AuditEntry).order_by(AuditEntry.id))] == ["first", "second"]
     assert _verify(engine).ok
+
+
+def test_failed_uploads_and_link_exports_are_audited(engine, tmp_path):
+    import io
+
+    from credit.domain.uploads import export_links, upload_file
+    from credit.domain.workflows import ROLE_ADMIN, ROLE_CLERK
+    from ingest.loader import IngestError
+
+    empty = tmp_path / "处罚.csv"
+    empty.write_bytes(b"")
+    with pytest.raises(IngestError):
+        upload_file(engine, Actor("王科员", ROLE_CLERK, "commerce"), empty, "commerce", "penalty")
+    export_links(engine, Actor("管理员", ROLE_ADMIN), io.StringIO())
+    with Session(engine) as session:
+        [failed] = audit.entries_about(session, "file:处罚.csv")
+        assert failed.action == "batch.upload_failed" and "处罚.csv" in (failed.reason or "")
+        assert [e.action for e in audit.entries_about(session, "links")] == ["links.export"]
+    assert _verify(engine).ok
+
+
+def test_the_demo_uploads_and_resolves_as_audited_operations(tmp_path):
+    from credit.domain.demo import run_demo
+    from credit.kernel.db import make_engine
+
+    eng = make_engine(f"sqlite:///{tmp_path / 'demo.db'}")
+    result = run_demo(eng, tmp_path / "demo", enterprises=10)
+    with Session(eng) as session:
+        actions = [e.action for e in session.scalars(select(AuditEntry))]
+    assert actions.count("batch.upload") == result.files and actions[-1] == "matching.resolve"
+    assert _verify(eng).ok
+    eng.dispose()
