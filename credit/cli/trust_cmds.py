@@ -26,7 +26,7 @@ def register(sub: Any) -> None:
     s.add_argument("--limit", type=positive_int, default=200, help="the newest N matching entries (default 200)")
     add_user_option(s, "who reads the log (recorded)")
     s.set_defaults(func=cmd_audit_show)
-    p.set_defaults(func=lambda _args: (p.print_help(), 2)[1])
+    p.set_defaults(func=lambda _args, parser=p: (parser.print_help(), 2)[1])
 
     p = sub.add_parser("verify-export", help="离线校验导出文件的签名 / check an export against its manifest and signature")
     p.add_argument("file", metavar="FILE", help="the export; FILE.manifest.json and FILE.sig must sit beside it")

@@ -138,7 +138,8 @@ def _rating(c: ReportContent) -> list[Any]:
     else:
         out.append(_p("无加减分记录，得分即基础分 / no record changes the score: it is the base."))
     out.append(Spacer(1, 2 * mm))
-    out.append(_p("评分规则 How the grade is computed: " + "；".join(c.grade_rules), "small"))
+    head, *rules, grades = c.grade_rules
+    out.append(_p(f"评分规则 How the grade is computed: {head}{'；'.join(rules)}。{grades}", "small"))
     return out
 
 
