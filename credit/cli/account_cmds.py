@@ -15,35 +15,39 @@ ACCOUNT_ROLES = [r for r in ROLES if r != ROLE_PUBLIC]
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("user", help="账户 / accounts: add, list, disable")
-    users = p.add_subparsers(metavar="ACTION")
+    p = sub.add_parser("user", help="账户 / accounts: add, list, disable",
+                       description="账户 / accounts of the web app and the API: add, list, disable, demo logins")
+    users = p.add_subparsers(metavar="ACTION", help="add | list | disable | demo")
     add = users.add_parser("add", help="add an account; the password is read from standard input, or generated and printed")
-    add.add_argument("login")
-    add.add_argument("--role", required=True, choices=ACCOUNT_ROLES)
+    add.add_argument("login", help="the login name, one word")
+    add.add_argument("--role", required=True, choices=ACCOUNT_ROLES, help="the role: " + ", ".join(ACCOUNT_ROLES))
     add.add_argument("--department", help="a clerk's department (commerce, tax …) or an authorised querier's organisation")
     add.add_argument("--uscc", help="an enterprise account's unified social credit code")
     add.set_defaults(func=cmd_user_add)
     lst = users.add_parser("list", help="every account with its role and scope")
     lst.set_defaults(func=cmd_user_list)
     dis = users.add_parser("disable", help="disable an account and revoke its API tokens")
-    dis.add_argument("login")
+    dis.add_argument("login", help="the account to disable")
     dis.set_defaults(func=cmd_user_disable)
     demo = users.add_parser("demo", help="create (once) and print one demo login of every role (demo databases only)")
     demo.set_defaults(func=cmd_user_demo)
 
-    p = sub.add_parser("token", help="API 令牌 / API tokens")
-    tokens = p.add_subparsers(metavar="ACTION")
+    p = sub.add_parser("token", help="API 令牌 / API tokens",
+                       description="API 令牌 / API tokens for Authorization: Bearer …, stored hashed")
+    tokens = p.add_subparsers(metavar="ACTION", help="create")
     create = tokens.add_parser("create", help="print a new API token for Authorization: Bearer …")
-    create.add_argument("login")
+    create.add_argument("login", help="the account the token acts as")
     create.add_argument("--days", type=positive_int, default=365, help="valid for this many days (default 365)")
     create.set_defaults(func=cmd_token_create)
 
-    p = sub.add_parser("search", help="查找企业 / find enterprises by a name fragment or any code")
+    p = sub.add_parser("search", help="查找企业 / find enterprises by a name fragment or any code",
+                       description="查找企业 / find enterprises by a name fragment or any code form, as the web search does")
     p.add_argument("query", nargs="+", help="a name fragment (华为, 华盛网络科技) or a code in any form")
-    p.add_argument("--page", type=positive_int, default=1)
+    p.add_argument("--page", type=positive_int, default=1, help="the page of results, 20 a page (default 1)")
     p.set_defaults(func=cmd_search)
 
-    p = sub.add_parser("serve", help="启动网站 / start the web app (gunicorn) over CREDIT_DATABASE_URL")
+    p = sub.add_parser("serve", help="启动网站 / start the web app (gunicorn) over CREDIT_DATABASE_URL",
+                       description="启动网站 / start the web app (gunicorn) over CREDIT_DATABASE_URL and print its address")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)")
     p.add_argument("--workers", type=positive_int, default=2, help="gunicorn worker processes (default 2)")

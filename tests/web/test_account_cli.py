@@ -13,7 +13,7 @@ from credit.cli import main
 from credit.domain.web_models import Account, ApiToken
 from credit.domain.workflow_models import AuditEntry
 from credit.kernel.db import make_engine
-from tests.test_cli import database  # noqa: F401  (the CLI's database fixture, SQLite and PostgreSQL)
+from tests.cli.fixtures import database  # noqa: F401  (the CLI database fixture, SQLite and PostgreSQL)
 from tests.web.world import USCC2, build
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-01 21:37:21.049935
+Create Date: 2026-12-01 22:15:03.100511
 
 """
 from typing import Sequence, Union
@@ -36,6 +36,19 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('login')
     )
+    op.create_table('audit_checkpoints',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('entry_id', sa.Integer(), nullable=False),
+    sa.Column('entry_hash', sa.String(length=64), nullable=False),
+    sa.Column('made_at', sa.DateTime(), nullable=False),
+    sa.Column('key_id', sa.String(length=32), nullable=False),
+    sa.Column('statement', sa.Text(), nullable=False),
+    sa.Column('signature', sa.String(length=128), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('audit_checkpoints', schema=None) as batch_op:
+        batch_op.create_index('ix_audit_checkpoints_entry', ['entry_id'], unique=False)
+
     op.create_table('audit_log',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('at', sa.DateTime(), nullable=False),
@@ -44,11 +57,15 @@ def upgrade() -> None:
     sa.Column('subject', sa.String(length=200), nullable=False),
     sa.Column('reason', sa.Text(), nullable=True),
     sa.Column('details', sa.Text(), nullable=False),
+    sa.Column('enterprise_id', sa.Integer(), nullable=True),
     sa.Column('prev_hash', sa.String(length=64), nullable=False),
     sa.Column('entry_hash', sa.String(length=64), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('prev_hash')
     )
+    with op.batch_alter_table('audit_log', schema=None) as batch_op:
+        batch_op.create_index('ix_audit_log_enterprise', ['enterprise_id'], unique=False)
+
     op.create_table('batches',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('department', sa.String(length=32), nullable=False),
@@ -68,6 +85,26 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('department', 'record_type', 'file_hash')
     )
+    op.create_table('credit_reports',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.String(length=40), nullable=False),
+    sa.Column('enterprise_id', sa.Integer(), nullable=False),
+    sa.Column('requested_id', sa.Integer(), nullable=False),
+    sa.Column('enterprise_name', sa.String(length=300), nullable=True),
+    sa.Column('viewer', sa.String(length=16), nullable=False),
+    sa.Column('viewer_label', sa.String(length=300), nullable=False),
+    sa.Column('made_by', sa.String(length=300), nullable=False),
+    sa.Column('grant_id', sa.Integer(), nullable=True),
+    sa.Column('as_of', sa.Date(), nullable=False),
+    sa.Column('made_at', sa.DateTime(), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('number')
+    )
+    with op.batch_alter_table('credit_reports', schema=None) as batch_op:
+        batch_op.create_index('ix_credit_reports_enterprise', ['enterprise_id'], unique=False)
+
     op.create_table('enterprise_events',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('run_id', sa.Integer(), nullable=True),
@@ -390,7 +427,18 @@ def downgrade() -> None:
         batch_op.drop_index('ix_enterprise_events_enterprise')
 
     op.drop_table('enterprise_events')
+    with op.batch_alter_table('credit_reports', schema=None) as batch_op:
+        batch_op.drop_index('ix_credit_reports_enterprise')
+
+    op.drop_table('credit_reports')
     op.drop_table('batches')
+    with op.batch_alter_table('audit_log', schema=None) as batch_op:
+        batch_op.drop_index('ix_audit_log_enterprise')
+
     op.drop_table('audit_log')
+    with op.batch_alter_table('audit_checkpoints', schema=None) as batch_op:
+        batch_op.drop_index('ix_audit_checkpoints_entry')
+
+    op.drop_table('audit_checkpoints')
     op.drop_table('accounts')
     # ### end Alembic commands ###
