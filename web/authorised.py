@@ -9,9 +9,10 @@ from flask import Blueprint, redirect, render_template, request, url_for
 
 from credit.domain.portal import my_grants
 from credit.domain.queries import grant_access, view_profile
+from credit.domain.search import enterprise_by_reference
 from credit.domain.workflow_models import QueryGrant
 from credit.domain.workflows import ROLE_AUTHORISED
-from credit.kernel.errors import InvalidInput, NotAllowed, NotFound
+from credit.kernel.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from web.auth import current_actor, roles_required
 from web.db import run
 from web.forms import GrantForm, errors_of
@@ -31,20 +32,21 @@ def home() -> str:
 @bp.route("/grants/new", methods=["GET", "POST"])
 @roles_required(ROLE_AUTHORISED)
 def new_grant() -> Any:
-    form = GrantForm(enterprise_id=request.args.get("enterprise", type=int))
+    form = GrantForm(enterprise_id=request.args.get("enterprise", ""))
     errors: dict[str, str] = {}
     if form.validate_on_submit():
         basis = form.basis.data or ""
         consent = form.basis_kind.data == "consent"
 
         def work(session: Any) -> QueryGrant:
-            return grant_access(session, current_actor(), form.enterprise_id.data or 0, on=date.today(),
+            enterprise_id = enterprise_by_reference(session, form.enterprise_id.data or "")
+            return grant_access(session, current_actor(), enterprise_id, on=date.today(),
                                 legal_basis=None if consent else basis, consent_ref=basis if consent else None,
                                 days=form.days.data)
         try:
             grant = run(work)
             return redirect(url_for("authorised.grant", grant_id=grant.id))
-        except (InvalidInput, NotFound, NotAllowed) as exc:
+        except (InvalidInput, NotFound, NotAllowed, Conflict) as exc:
             errors = {"enterprise_id": pick(str(exc))}
     elif request.method == "POST":
         errors = errors_of(form)

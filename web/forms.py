@@ -5,11 +5,9 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import IntegerField, PasswordField, StringField, TextAreaField
-from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optional
 
 from web.i18n import both
-
-MAX_ID = 2**31 - 1
 
 
 def errors_of(form: FlaskForm) -> dict[str, str]:
@@ -39,9 +37,8 @@ def _say(zh: str, en: str) -> str:
     return _Say(zh, en)  # type: ignore[return-value]
 
 
-def _id_validators(zh: str, en: str) -> list[object]:
-    return [InputRequired(message=_say(zh, en)),
-            NumberRange(min=1, max=MAX_ID, message=_say("企业编号是正整数", "An enterprise id is a whole number"))]
+def _reference(zh: str, en: str) -> list[object]:
+    return [DataRequired(message=_say(zh, en)), Length(max=40)]
 
 
 class LoginForm(FlaskForm):
@@ -67,7 +64,8 @@ class RepairForm(FlaskForm):
 
 
 class GrantForm(FlaskForm):
-    enterprise_id = IntegerField(validators=_id_validators("请输入企业编号，例如 12", "Enter the enterprise id, e.g. 12"))
+    enterprise_id = StringField(validators=_reference("请输入企业编号或统一社会信用代码，例如 12 或 91430100MA4L…",
+                                                      "Enter the enterprise id or its USCC, e.g. 12 or 91430100MA4L…"))
     basis_kind = StringField(default="basis", validators=[AnyOf(["basis", "consent"], message=_say(
         "请选择查询依据：法定依据或企业书面同意", "Choose the basis: a legal basis or the enterprise's consent"))])
     basis = StringField(validators=[
@@ -82,6 +80,6 @@ class JointCheckForm(FlaskForm):
     class Meta:
         csrf = False  # a GET lookup
 
-    enterprise = IntegerField(validators=_id_validators("请输入企业编号", "Enter the enterprise id"))
+    enterprise = StringField(validators=_reference("请输入企业编号或统一社会信用代码", "Enter the enterprise id or its USCC"))
     purpose = StringField(validators=[DataRequired(message=_say(
         "请写明联合奖惩事项，例如“2026年科技项目补贴”", "Say what the check is for, e.g. a 2026 subsidy"))])

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Blueprint, render_template, request
 
+from credit.domain.search import enterprise_by_reference
 from credit.domain.sharing import PURPOSES, joint_check
 from credit.domain.workflows import GOVERNMENT_ROLES
 from web.auth import current_actor, roles_required
@@ -29,6 +30,6 @@ def check() -> Any:
     if not form.validate():
         return render_template("government/home.html", form=form, errors=errors_of(form), purposes=PURPOSES), 422
     at = parse_date(request.args.get("date"))
-    result = run(lambda s: joint_check(s, current_actor(), form.enterprise.data or 0, purpose=form.purpose.data or "",
-                                       at=at))
+    result = run(lambda s: joint_check(s, current_actor(), enterprise_by_reference(s, form.enterprise.data or ""),
+                                       purpose=form.purpose.data or "", at=at))
     return render_template("government/check.html", check=result)

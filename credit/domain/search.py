@@ -37,7 +37,7 @@ from credit.domain.profile import identity, resolve_enterprise
 from credit.domain.search_index import core_of, gram_of
 from credit.domain.web_models import SearchCode, SearchEntry, SearchGram
 from credit.domain.workflow_models import AuditEntry
-from credit.domain.workflows import Actor, InvalidInput
+from credit.domain.workflows import Actor, Conflict, InvalidInput, NotFound
 from credit.kernel.identifiers import clean_code
 from credit.kernel.models import SourceRecord
 from matching.models import Enterprise, RecordLink, ResolutionRun
@@ -137,6 +137,21 @@ def _search(session: Session, query: str, page: int, per_page: int, at: date) ->
         if ids:
             return _page(session, SearchResult(query, "code", page=page, per_page=per_page), ids, {}, at)
     return _name_search(session, query, page, per_page, at)
+
+
+def enterprise_by_reference(session: Session, reference: str) -> int:
+    """The enterprise a person names by its id (as its page shows it) or by any of its codes."""
+    text = (reference or "").strip()
+    if text.isdigit() and len(text) <= 8:
+        return resolve_enterprise(session, int(text))
+    code = as_code(text)
+    ids = _code_hits(session, code) if code else []
+    if len(ids) > 1:
+        raise Conflict(f"代码 {text} 对应多家企业，请输入企业编号 / the code {text} leads to several enterprises; "
+                       "give the enterprise id")
+    if not ids:
+        raise NotFound(f"找不到编号或代码为 {text} 的企业 / no enterprise with the id or code {text}")
+    return ids[0]
 
 
 def _code_hits(session: Session, code: str) -> list[int]:

@@ -140,3 +140,19 @@ def test_catalogue_page_and_api_from_the_catalog(client):
     rating = next(t for t in api if t["record_type"] == "credit_rating")
     assert rating["openness"] == "政务共享" and rating["openness_by"] == {"A": "公开", "D": "公开"}
     assert len(api) == 11
+
+
+def test_a_bank_names_the_enterprise_by_its_uscc(auth, engine):
+    bank = auth.login("authorised")
+    response = bank.post("/authorised/grants/new", data={"enterprise_id": "91430100-ma4l0xxx-1x", "basis_kind": "consent",
+                                                         "basis": "同意书 TY-2026-001"})
+    assert response.status_code == 302
+    assert "HT-SECRET-7731" in bank.get(response.headers["Location"]).get_data(as_text=True)
+    unknown = bank.post("/authorised/grants/new", data={"enterprise_id": "91430100MA4QQQQQ1Q", "basis_kind": "basis",
+                                                        "basis": "审查"})
+    assert unknown.status_code == 422 and "找不到编号或代码为" in unknown.get_data(as_text=True)
+
+
+def test_joint_check_by_code(auth):
+    text = auth.login("regulator").get("/gov/joint-check?enterprise=430100000123456&purpose=招标").get_data(as_text=True)
+    assert "长沙华盛网络科技有限公司" in text and "CASE-SECRET-1" in text
