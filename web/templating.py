@@ -71,8 +71,24 @@ def column_label(record: Any, key: str) -> str:
     return f"{zh} ({key})" if lang() == "en" else zh
 
 
+def record_label(department: str, record_type: str, record_id: str) -> str:
+    """A record as a person names it: 工商·行政处罚 CF-1."""
+    try:
+        rt = load_catalog().get(department, record_type)
+    except LookupError:
+        return f"{department}/{record_type}/{record_id}"
+    return f"{rt.department_zh}·{rt.zh} {record_id}"
+
+
+def key_label(record_key: str | None) -> str | None:
+    """``department/type/record_id`` as record_label names it, or None for anything else."""
+    parts = (record_key or "").split("/", 2)
+    return record_label(*parts) if len(parts) == 3 and all(parts) else None
+
+
 def register_templating(app: Flask) -> None:
-    app.jinja_env.globals.update(viewer_text=viewer_text, department_zh=department_zh, column_label=column_label,
+    app.jinja_env.globals.update(record_label=record_label, key_label=key_label, viewer_text=viewer_text,
+                                 department_zh=department_zh, column_label=column_label,
                                  t=both, pick=pick, value_text=value_text, page_url=page_url, lang_url=lang_url,
                                  status_term=lambda z: term(z, STATUS_EN), mark_term=lambda z: term(z, MARK_EN),
                                  openness_term=lambda z: term(z, OPENNESS_EN))

@@ -113,7 +113,7 @@ def test_enterprise_objects_to_a_record_and_follows_it(server, page):
     page.fill("#reason", "该处罚已于行政复议中撤销，附复议决定书。")
     page.click("button[type=submit]")
     assert page.get_by_text("异议已提交").count() == 1
-    row = page.locator("tbody tr", has_text=record)
+    row = page.locator("tbody tr", has_text=f"{record}")
     assert row.count() >= 1 and "处理中" in row.first.inner_text()
     page.shot("07-objection-status")
     page.goto(server + "/enterprises/1")

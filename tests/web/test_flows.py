@@ -29,7 +29,7 @@ def test_enterprise_sees_its_full_profile_the_public_does_not(auth, client):
 def test_objection_filed_on_the_page_then_followed_to_its_answer(auth, engine):
     client = auth.login("enterprise")
     form = client.get("/my/objections/new?record=commerce/penalty/CF-1").get_data(as_text=True)
-    assert 'value="commerce/penalty/CF-1"' in form
+    assert 'value="commerce/penalty/CF-1"' in form and "工商·行政处罚 CF-1" in form
     empty = client.post("/my/objections/new", data={"record": "commerce/penalty/CF-1", "reason": ""})
     text = empty.get_data(as_text=True)
     assert empty.status_code == 422 and "出现问题" in text and 'href="#reason"' in text and "请写明异议理由" in text
