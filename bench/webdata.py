@@ -82,10 +82,12 @@ def _abnormal(eid: int, name: str, uscc: str) -> dict[str, object]:
 def build(path: Path, n: int, seed: int = 2026) -> dict[str, float]:
     """Write the database at ``path`` (reused when it already holds ``n`` enterprises); seconds per step."""
     if path.exists():
-        with sqlite3.connect(path) as conn:
-            if conn.execute("SELECT count(*) FROM enterprises").fetchone()[0] == n:
-                return {"reused": 0.0}
-        path.unlink()
+        if _same_schema(path):
+            with sqlite3.connect(path) as conn:
+                if conn.execute("SELECT count(*) FROM enterprises").fetchone()[0] == n:
+                    return {"reused": 0.0}
+        for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            leftover.unlink(missing_ok=True)
     engine = make_engine(f"sqlite:///{path}")
     upgrade(engine)
     engine.dispose()
@@ -115,6 +117,22 @@ def build(path: Path, n: int, seed: int = 2026) -> dict[str, float]:
     conn.execute("ANALYZE")
     conn.close()
     return {"seconds": time.perf_counter() - started, **{k: float(v) for k, v in counts.items()}}
+
+
+def _same_schema(path: Path) -> bool:
+    """Whether the database has every table and column of this version's models (else it is rebuilt)."""
+    from sqlalchemy import inspect
+
+    from credit.domain.schema import metadata
+
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        found = inspect(engine)
+        tables = set(found.get_table_names())
+        return all(t.name in tables and {c.name for c in t.columns} <= {c["name"] for c in found.get_columns(t.name)}
+                   for t in metadata().sorted_tables)
+    finally:
+        engine.dispose()
 
 
 def _write_chunk(conn: sqlite3.Connection, rows: list[tuple[int, str, str]], sid: int, now: str,

@@ -156,3 +156,16 @@ def test_a_bank_names_the_enterprise_by_its_uscc(auth, engine):
 def test_joint_check_by_code(auth):
     text = auth.login("regulator").get("/gov/joint-check?enterprise=430100000123456&purpose=招标").get_data(as_text=True)
     assert "长沙华盛网络科技有限公司" in text and "CASE-SECRET-1" in text
+
+
+def test_a_list_reused_is_still_audited_and_follows_objections(auth, client, engine):
+    from sqlalchemy import func
+
+    assert "异议处理中" not in client.get("/lists/black").get_data(as_text=True)
+    client.get("/lists/black")
+    with Session(engine) as s:
+        views = s.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "list.view"))
+    assert views == 2  # the second view reused the list and was recorded all the same
+    firm = auth.login("enterprise")
+    assert firm.post("/my/objections/new", data={"record": "commerce/penalty/CF-1", "reason": "已撤销"}).status_code == 302
+    assert "异议处理中" in client.get("/lists/black").get_data(as_text=True)
