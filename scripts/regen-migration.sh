@@ -3,7 +3,7 @@
 # depends on it yet. Once a release is deployed, add new revisions with `alembic revision --autogenerate`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-rm -f /tmp/lz-migration.db credit/migrations/versions/0001_initial_schema.py
+rm -f /tmp/lz-migration.db credit/domain/migrations/versions/0001_initial_schema.py
 CREDIT_DATABASE_URL=sqlite:////tmp/lz-migration.db .venv/bin/python - <<'PY'
 from alembic import command
 from credit.kernel.db import database_url

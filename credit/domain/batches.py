@@ -340,11 +340,12 @@ def rejected_rows(session: Session, actor: Actor, upload_id: int, *, limit: int 
         yield RejectRow(*r)
 
 
-def request_resolve(session: Session, actor: Actor, *, full: bool = False) -> Job:
+def request_resolve(session: Session, actor: Actor, *, full: bool = False, max_attempts: int = 5) -> Job:
     """Queue a resolve (``full``: a rebuild) for the workers; audited. Joins a queued one."""
     require_role(actor, *GOVERNMENT_ROLES)
     mode = "full" if full else "incremental"
-    job = enqueue(session, "resolve", {"full": full}, actor=actor, lane=RESOLVE_LANE, coalesce_key=f"resolve:{mode}")
+    job = enqueue(session, "resolve", {"full": full}, actor=actor, lane=RESOLVE_LANE, coalesce_key=f"resolve:{mode}",
+                  max_attempts=max_attempts)
     audit.record(session, actor=str(actor), action="matching.resolve_request", subject=f"job:{job.id}",
                  details={"mode": mode})
     return job
