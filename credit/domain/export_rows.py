@@ -134,7 +134,8 @@ def _current_rows(session: Session, types: list[RecordType]) -> Iterator[Any]:
                                            newer.record_id == s.record_id, newer.version > s.version).exists()))
     for rt in types:
         part = stmt.where(s.department == rt.department, s.record_type == rt.name).order_by(s.record_id)
-        result = session.connection().execution_options(stream_results=True, yield_per=FETCH).execute(part)
+        # per statement: Connection.execution_options would change the session's connection for good
+        result = session.connection().execute(part.execution_options(stream_results=True, yield_per=FETCH))
         yield from result
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ T = TypeVar("T")
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 STATUSES = (QUEUED, RUNNING, DONE, FAILED)
 _SIDECARS: dict[str, Engine] = {}
+_SIDECAR_LOCK = threading.Lock()
 
 
 def enqueue(
@@ -157,10 +159,12 @@ def beats_engine(engine: Engine) -> Engine:
     if not database or database == ":memory:":
         return engine
     path = f"{Path(database).resolve()}-jobs"
-    sidecar = _SIDECARS.get(path)
-    if sidecar is None:
-        sidecar = _SIDECARS[path] = make_engine(f"sqlite:///{path}")
-        JobBeat.__table__.create(sidecar, checkfirst=True)  # type: ignore[attr-defined]
+    with _SIDECAR_LOCK:
+        sidecar = _SIDECARS.get(path)
+        if sidecar is None:
+            sidecar = make_engine(f"sqlite:///{path}")
+            JobBeat.__table__.create(sidecar, checkfirst=True)  # type: ignore[attr-defined]
+            _SIDECARS[path] = sidecar
     return sidecar
 
 
