@@ -3,7 +3,8 @@
 A batch is one transaction. Rows stream through in chunks; each chunk's record ids are looked up
 against what is stored (including earlier chunks of the same batch, visible in the transaction) to
 decide: a new record, a new version of a changed record, an unchanged re-send, or a duplicate row
-of this same file. Nothing is updated or deleted.
+of this same file; a 撤销 or 修改 of a record that exists neither there nor in an earlier row is a
+rejected row (``missing_record``). Nothing is updated or deleted.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, Engine, insert, select, update
 
 from credit.kernel.catalog import Catalog, RecordType, load_catalog
@@ -23,7 +25,7 @@ from credit.kernel.errors import InvalidInput
 from credit.kernel.models import Batch, utcnow
 from ingest.prepare import IDENTITY_COLS, Chunk, FileInfo, Rejected, parallel_chunks, prepare_chunks
 from ingest.readers import FileError
-from ingest.validate import HeaderError
+from ingest.validate import MUST_EXIST_OPS, HeaderError, stored_op
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +50,17 @@ class Reject:
     raw: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class RowWarning:
+    """A stored row with a warning on one column (a failed check character, digits lost to Excel …)."""
+
+    file: str
+    row: int
+    column: str
+    reason: str
+    record_id: str | None
+
+
 @dataclass
 class IngestResult:
     """What happened to one file."""
@@ -68,11 +81,13 @@ class IngestResult:
     flagged: int = 0
     unknown_headers: list[str] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)  # a sample; all go to on_reject
+    warnings: list[RowWarning] = field(default_factory=list)  # a sample of flagged rows; all go to on_warning
     message: str = ""
 
     @property
     def loaded(self) -> int:
         return self.new_records + self.new_versions
+
 
 def file_hash(path: str | Path) -> str:
     """SHA-256 of the file's bytes."""
@@ -99,8 +114,10 @@ def ingest_file(
     progress: Callable[[int, int, int], None] | None = None,
     catalog: Catalog | None = None,
     parallel: bool | None = None,
+    on_warning: Callable[[RowWarning], None] | None = None,
 ) -> IngestResult:
-    """Ingest one file as one batch. Raises IngestError when the file cannot be read at all.
+    """Ingest one file as one batch. Raises IngestError when the file cannot be read at all, or
+    when its columns are those of another record type (``ingest.fit``).
 
     ``parallel``: validate in a child process while this one writes (default: files of 4 MB or more).
     """
@@ -125,7 +142,7 @@ def ingest_file(
         result.format, result.encoding = info.format, info.encoding
         result.unknown_headers = list(info.unknown_headers)
         with engine.begin() as conn:
-            run = _BatchRun(conn, rtype, result, digest, on_reject, progress)
+            run = _BatchRun(conn, rtype, result, digest, on_reject, progress, on_warning)
             run.open_batch(name, uploaded_by)
             for chunk in items:
                 run.load(chunk)  # type: ignore[arg-type]
@@ -147,9 +164,11 @@ class _BatchRun:
     """The state of one batch while its chunks arrive."""
 
     def __init__(self, conn: Connection, rtype: RecordType, result: IngestResult, digest: str,
-                 on_reject: Callable[[Reject], None] | None, progress: Callable[[int, int, int], None] | None):
+                 on_reject: Callable[[Reject], None] | None, progress: Callable[[int, int, int], None] | None,
+                 on_warning: Callable[[RowWarning], None] | None = None):
         self.conn, self.rtype, self.result, self.digest = conn, rtype, result, digest
-        self.on_reject, self.progress = on_reject, progress
+        self.on_reject, self.progress, self.on_warning = on_reject, progress, on_warning
+        self.labels = {c.key: c.label for c in rtype.columns}
         self.batch_id = 0
         self.now: Any = utcnow()
         if conn.dialect.name == "sqlite":
@@ -218,6 +237,9 @@ class _BatchRun:
         changes nothing (an unchanged re-send, or a duplicate within this batch)."""
         number, record_id, op, content_hash, fields, raw, flags, identity = p
         prev = latest.get(record_id)
+        if prev is None and op in MUST_EXIST_OPS:
+            self._reject(missing_record(p, self.labels["record_id"]))
+            return None
         result = self.result
         if prev is not None and prev[1] == content_hash:
             if prev[2] == self.batch_id:
@@ -233,5 +255,34 @@ class _BatchRun:
             result.new_versions += 1
         if flags:
             result.flagged += 1
-        return (self.rtype.department, self.rtype.name, record_id, version, op, content_hash, fields,
+            if self.on_warning or len(result.warnings) < REJECT_SAMPLE:
+                self._warn(number, record_id, flags)
+        return (self.rtype.department, self.rtype.name, record_id, version, stored_op(op), content_hash, fields,
                 raw, flags, self.batch_id, self.digest, number, self.now) + identity
+
+    def _warn(self, number: int, record_id: str, flags: str) -> None:
+        for key, reason in orjson.loads(flags).items():
+            warning = RowWarning(self.result.file, number, self.labels.get(key, key), reason, record_id)
+            if len(self.result.warnings) < REJECT_SAMPLE:
+                self.result.warnings.append(warning)
+            if self.on_warning:
+                self.on_warning(warning)
+
+
+def missing_record(p: tuple[Any, ...], column: str) -> Rejected:
+    """The rejection of a 修改 or 撤销 row whose record does not exist (``Prepared`` layout in ``p``).
+
+    "Exists" is read in file order: stored before this batch, or added by an earlier row of this
+    file. A revoke above the row that adds the same id is rejected (it has nothing to withdraw
+    yet); the add below it still loads.
+    """
+    number, record_id, op = p[0], p[1], p[2]
+    what = ("撤销", "revoke") if op == "revoke" else ("修改", "update (修改)")
+    reason = (f"{what[0]}的记录不存在：记录编号 {record_id} 未入库，本文件此前各行也未新增 / "
+              f"{what[1]} of a record that does not exist: {record_id} is neither stored nor added "
+              f"by an earlier row of this file")
+    try:
+        raw = orjson.loads(p[5])
+    except orjson.JSONDecodeError:
+        raw = {}
+    return Rejected(number, record_id, [(column, reason)], raw if isinstance(raw, dict) else {})

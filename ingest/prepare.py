@@ -25,8 +25,9 @@ from typing import Any, NamedTuple
 import orjson
 
 from credit.kernel.catalog import IDENTITY_ROLES, RecordType
+from ingest import fit
 from ingest.readers import FileError, format_of, open_rows
-from ingest.validate import HeaderError, RowValidator, normalize_header
+from ingest.validate import HeaderError, RowValidator, stored_op
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ class Prepared(NamedTuple):
 
     row: int
     record_id: str
-    op: str
+    op: str  # upsert | update | revoke as the file says (update and revoke need an existing record)
     content_hash: str
     fields: str
     raw: str
@@ -89,7 +90,7 @@ def prepare_row(validator: RowValidator, number: int, values: dict[str, Any]) ->
     if checked.errors:
         return Rejected(number, checked.record_id, checked.errors, values)
     fields_json = orjson.dumps(checked.fields, option=orjson.OPT_SORT_KEYS)
-    chash = hashlib.blake2b(checked.op.encode() + b"|" + fields_json, digest_size=16).hexdigest()
+    chash = hashlib.blake2b(stored_op(checked.op).encode() + b"|" + fields_json, digest_size=16).hexdigest()
     ident = checked.identity
     return (
         number, checked.record_id or "", checked.op, chash, fields_json.decode(),
@@ -106,18 +107,13 @@ def prepare_chunks(path: str | Path, rtype: RecordType, file_format: str | None,
     With ``parts`` > 1, only the chunks whose index is ``part`` modulo ``parts`` (the last one
     included if it is one of them): the other rows are read and counted, not validated.
     """
-    known = {normalize_header(c.zh) for c in rtype.columns} | {normalize_header(c.key) for c in rtype.columns}
-
-    def is_header(cells: list[str]) -> bool:
-        return sum(1 for c in cells if c and normalize_header(c) in known) >= 2
-
-    with open_rows(path, is_header=is_header, department=rtype.department, record_type=rtype.name,
+    with open_rows(path, is_header=fit.header_test(rtype), department=rtype.department, record_type=rtype.name,
                    format=file_format) as source:
         validator: RowValidator | None = None
         chunk = Chunk(size=source.size)
         index = counted = 0  # the chunk's index, and its rows so far
         mine = part == 0
-        for raw in source:
+        for raw in fit.checked_rows(source, rtype):  # a file of another type is refused here
             if validator is None:
                 validator = _validator(rtype, source)
                 yield FileInfo(source.format, source.encoding, tuple(validator.unknown_headers))
@@ -151,7 +147,8 @@ def _finish(chunk: Chunk, source: Any, counted: int) -> Chunk:
 
 def _validator(rtype: RecordType, source: Any) -> RowValidator:
     per_record = source.format in ("json", "ndjson", "xml")
-    return RowValidator(rtype, list(source.headers), per_record_keys=per_record)
+    return RowValidator(rtype, list(source.headers), per_record_keys=per_record,
+                        text_only=source.format in ("csv", "xml"))
 
 
 def parallel_chunks(path: str | Path, rtype: RecordType, file_format: str | None,

@@ -27,7 +27,20 @@ Converter = Callable[[Any], Any]
 PlanStep = tuple[str, str, str, Converter, dict[Any, Any] | None]  # header, key, label, converter, memo
 
 CODE_LENGTHS = {"uscc": 18, "reg_no": 15, "org_code": 9, "loan_card_no": 16, "taxpayer_id": None}
-OP_VALUES = {"新增": "upsert", "修改": "upsert", "撤销": "revoke", None: "upsert"}
+# 操作类型 as the file states it: empty and 新增 add or update, 修改 updates a record that must exist,
+# 撤销 revokes one that must exist. Stored, an update is an upsert (``stored_op``).
+OP_VALUES = {"新增": "upsert", "修改": "update", "撤销": "revoke", None: "upsert"}
+MUST_EXIST_OPS = frozenset({"update", "revoke"})
+# a code given as a number (an XLSX number cell, a JSON number) with this many digits or more went
+# through a double or Excel, which keep 15 significant digits: its last digits are gone
+LOST_DIGITS_FROM = 10**15
+LOST_DIGITS = "以数字形式存储，末几位已丢失 / stored as a number; the last digits were lost"
+_NUMERIC_CODE_TYPES = frozenset({"uscc", "reg_no", "org_code", "taxpayer_id", "loan_card_no", "id_number"})
+
+
+def stored_op(op: str) -> str:
+    """The op a version is stored and hashed with: upsert or revoke."""
+    return "upsert" if op == "update" else op
 
 
 class HeaderError(ValueError):
@@ -159,8 +172,10 @@ def _compile_plan(plan: list[tuple[str, str, str, Converter, dict[Any, Any] | No
 class RowValidator:
     """Validates rows of one record type whose header has been mapped to catalog keys."""
 
-    def __init__(self, rtype: RecordType, headers: list[str], *, per_record_keys: bool = False):
-        """``per_record_keys``: JSON/XML, where each record names its own keys (no header to check)."""
+    def __init__(self, rtype: RecordType, headers: list[str], *, per_record_keys: bool = False,
+                 text_only: bool = False):
+        """``per_record_keys``: JSON/XML, where each record names its own keys (no header to check).
+        ``text_only``: every raw value is text (CSV, XML), so no code can arrive as a number."""
         self.rtype = rtype
         self._lookup = _header_lookup(rtype)
         self.per_record_keys = per_record_keys
@@ -177,6 +192,8 @@ class RowValidator:
         self._fill = _compile_plan(self._plan, [c.key for c in rtype.columns if c.key not in present])
         self._required = [(c.key, c.label) for c in rtype.columns if c.required and c.key != "record_id"]
         self._identity = _IdentityPlan(rtype.identity_columns)
+        self._numeric_codes = [] if text_only else [
+            (h, c.key) for h, c in self.mapping.items() if c.type in _NUMERIC_CODE_TYPES]
 
     def _map_headers(self, headers: list[str]) -> None:
         for header in headers:
@@ -231,7 +248,29 @@ class RowValidator:
                     result.errors.append((label, "必填项为空 / required value is empty"))
         if not result.errors:
             result.identity, result.flags = self._identity.view(out)
+            lost = self._numeric_codes and lost_digit_codes(values, self._numeric_codes)
+            if lost:
+                self._drop_lost_codes(result, lost)
         return result
+
+    def _drop_lost_codes(self, result: RowResult, lost: list[str]) -> None:
+        """Codes whose digits were lost: flagged, and left out of the identity view (they would
+        otherwise be strong evidence for whichever enterprise holds the damaged code)."""
+        damaged = dict(result.fields)
+        for key in lost:
+            damaged[key] = None
+        result.identity, flags = self._identity.view(damaged)
+        result.flags = {**flags, **dict.fromkeys(lost, LOST_DIGITS)}
+
+
+def lost_digit_codes(values: dict[str, Any], columns: list[tuple[str, str]]) -> list[str]:
+    """Keys of the code columns whose raw value is a number too long to have kept its digits."""
+    lost = []
+    for header, key in columns:
+        raw = values.get(header)
+        if raw.__class__ in (int, float) and abs(raw) >= LOST_DIGITS_FROM:
+            lost.append(key)
+    return lost
 
 
 def _header_lookup(rtype: RecordType) -> dict[str, Column]:

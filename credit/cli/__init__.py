@@ -22,7 +22,14 @@ from credit.kernel.errors import InvalidInput, LianzhengError
 log = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+# one module per command group, each with register(sub); a new group is a module added here
 COMMAND_MODULES = (ingest_cmds, matching_cmds, credit_cmds, job_cmds)
+EPILOG = """\
+python -m credit COMMAND --help 说明每个命令 / explains each command. Docs: docs/cli.md.
+
+数据库 database: CREDIT_DATABASE_URL (default SQLite in instance/credit.kernel.db; PostgreSQL as
+postgresql://user@host:5432/db). PGCONNECT_TIMEOUT: seconds to wait for PostgreSQL (default 10).
+退出状态 exit status: 0 done; 1 not found or cannot be done; 2 bad usage."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -53,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m credit", description="联征 Lianzheng — 社会信用联合征信系统 / joint enterprise credit platform",
-        epilog="数据库 database: CREDIT_DATABASE_URL (default SQLite in instance/credit.db)")
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(metavar="COMMAND")
     for module in COMMAND_MODULES:
         module.register(sub)

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import TextIO, TypeVar
+from typing import Any, TextIO, TypeVar
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -25,10 +25,18 @@ class OutputError(LianzhengError):
     """An output file that cannot be written (no such folder, a folder, no permission, disk full)."""
 
 
+CONNECT_TIMEOUT_SECONDS = "10"
+
+
 def engine() -> Engine:
-    """The engine for CREDIT_DATABASE_URL, with its schema created, upgraded or refused as too new."""
+    """The engine for CREDIT_DATABASE_URL, with its schema created, upgraded or refused as too new.
+
+    A PostgreSQL server that accepts the connection but never answers ends the command after
+    PGCONNECT_TIMEOUT seconds (default 10; libpq's own default waits for minutes) with one message.
+    """
     from credit.domain.migrate import ensure_schema
 
+    os.environ.setdefault("PGCONNECT_TIMEOUT", CONNECT_TIMEOUT_SECONDS)
     eng = make_engine(database_url())
     ensure_schema(eng)
     return eng
@@ -112,6 +120,13 @@ def in_transaction(work: Callable[[Session], T]) -> T:
 def say(text: str = "", *, err: bool = False) -> None:
     """Print one block of output (stdout, or stderr for errors and progress)."""
     print(text, file=sys.stderr if err else sys.stdout, flush=True)
+
+
+def add_command(sub: Any, name: str, summary: str, description: str = "") -> argparse.ArgumentParser:
+    """One subcommand: ``summary`` (Chinese / English) in the command list, ``description`` (kept as
+    written, line breaks and all) at the top of its ``--help``."""
+    text = summary + ("\n\n" + description.strip("\n") if description else "")
+    return sub.add_parser(name, help=summary, description=text, formatter_class=argparse.RawDescriptionHelpFormatter)  # type: ignore[no-any-return]
 
 
 def add_user_option(p: argparse.ArgumentParser, what: str = "who is acting (recorded in the audit log)") -> None:

@@ -7,14 +7,27 @@ import logging
 import signal
 from typing import Any
 
-from credit.cli.common import add_user_option, check_output_path, engine, in_transaction, parse_date, positive_int, say
+from credit.cli.common import (
+    add_command,
+    add_user_option,
+    check_output_path,
+    engine,
+    in_transaction,
+    parse_date,
+    positive_int,
+    say,
+)
 from credit.domain.workflows import ROLE_REGULATOR, Actor
 
 log = logging.getLogger(__name__)
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("worker", help="后台任务工作进程 / run background jobs (ingest, resolve, export)")
+    p = add_command(sub, "worker", "后台任务工作进程 / run background jobs (ingest, resolve, export)",
+                    "Claims queued jobs from the jobs table of CREDIT_DATABASE_URL, one at a time, with a lease\n"
+                    "renewed by heartbeats; run as many as you like, on any machine sharing the database (and\n"
+                    "CREDIT_UPLOAD_DIR). A worker killed mid-job leaves the job to be run again. SIGTERM: finish\n"
+                    "the job in hand, then stop. See docs/jobs.md.")
     p.add_argument("--once", action="store_true", help="run the jobs queued now, then stop")
     p.add_argument("--max-jobs", type=positive_int, help="stop after this many jobs")
     p.add_argument("--poll", type=float, default=1.0, help="seconds between looks at an empty queue (default 1)")
@@ -25,19 +38,26 @@ def register(sub: Any) -> None:
     p.add_argument("-v", "--verbose", action="store_true", help="log every job")
     p.set_defaults(func=cmd_worker)
 
-    p = sub.add_parser("jobs", help="后台任务列表 / the newest background jobs and their state")
-    p.add_argument("--status", choices=["queued", "running", "done", "failed"])
-    p.add_argument("--limit", type=positive_int, default=30)
+    p = add_command(sub, "jobs", "后台任务列表 / the newest background jobs and their state",
+                    "One line per job, newest first: id, kind, status (queued, running, done, failed),\n"
+                    "attempts used of those allowed, progress and the last error.")
+    p.add_argument("--status", choices=["queued", "running", "done", "failed"], help="only jobs in this state")
+    p.add_argument("--limit", type=positive_int, default=30, help="how many jobs to show (default 30)")
     p.set_defaults(func=cmd_jobs)
 
-    p = sub.add_parser("export", help="监管导出 / a regulator export: lists or records on a date")
-    p.add_argument("kind", choices=["black", "red", "penalties", "abnormal", "records"])
+    p = add_command(sub, "export", "监管导出 / a regulator export: lists or records on a date",
+                    "black / red: the lists (the rows lists --out writes); penalties: penalties inside their\n"
+                    "publicity window; abnormal: abnormal-operation listings in force; records: any one type\n"
+                    "(--department and --type). As CSV (UTF-8 with BOM), XLSX or JSON, streamed; audited with\n"
+                    "its filters and row count.")
+    p.add_argument("kind", choices=["black", "red", "penalties", "abnormal", "records"], help="what to export")
     p.add_argument("--date", type=parse_date, help="view date YYYY-MM-DD (default today)")
-    p.add_argument("--format", dest="file_format", choices=["csv", "xlsx", "json"], default="csv")
-    p.add_argument("--out", metavar="FILE", required=True)
+    p.add_argument("--format", dest="file_format", choices=["csv", "xlsx", "json"], default="csv",
+                   help="csv (default), xlsx or json")
+    p.add_argument("--out", metavar="FILE", required=True, help="the file to write (its folder must exist)")
     p.add_argument("--region", help="division code or province / city name")
-    p.add_argument("--department")
-    p.add_argument("--type", dest="record_type")
+    p.add_argument("--department", help="only this source department")
+    p.add_argument("--type", dest="record_type", help="only this record type (with records: the type to export)")
     p.add_argument("--from", dest="date_from", type=parse_date, help="records dated on or after")
     p.add_argument("--to", dest="date_to", type=parse_date, help="records dated on or before")
     add_user_option(p)

@@ -7,30 +7,48 @@ import os
 from typing import Any
 
 from credit.cli import render
-from credit.cli.common import add_user_option, check_output_path, engine, output_file, positive_int, say
+from credit.cli.common import (
+    add_command,
+    add_user_option,
+    check_output_path,
+    engine,
+    output_file,
+    positive_int,
+    say,
+)
 from credit.domain.workflows import ROLE_ADMIN, ROLE_REVIEWER, Actor
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("resolve", help="企业归集 / link new and changed records to enterprises")
-    p.add_argument("--full", action="store_true", help="rebuild every link (same answer as incremental)")
+    p = add_command(sub, "resolve", "企业归集 / link new and changed records to enterprises",
+                    "Incremental by default: only records new or changed since the last run are considered.\n"
+                    "Prints new enterprises, merges, splits and pairs queued for review; audited.")
+    p.add_argument("--full", action="store_true", help="rebuild every link (gives the incremental answer)")
     add_user_option(p)
     p.set_defaults(func=cmd_resolve)
 
-    p = sub.add_parser("links", help="导出归集结果 / one row per source record with its enterprise id")
-    p.add_argument("--out", required=True, metavar="FILE.csv", help="department,type,record_id,enterprise_id")
+    p = add_command(sub, "links", "导出归集结果 / one row per source record with its enterprise id",
+                    "Writes a plain UTF-8 CSV for programs (no BOM, codes as sent):\n"
+                    "  department,type,record_id,enterprise_id\n"
+                    "Records not yet resolved are counted in the summary line.")
+    p.add_argument("--out", required=True, metavar="FILE.csv", help="the CSV to write (its folder must exist)")
     p.set_defaults(func=cmd_links)
 
-    p = sub.add_parser("review", help="待人工确认的疑似同一企业 / the uncertain-pair review queue")
-    p.add_argument("--limit", type=positive_int, default=100, help="how many pairs to show (default 100)")
+    p = add_command(sub, "review", "待人工确认的疑似同一企业 / the uncertain-pair review queue",
+                    "Pairs whose score fell in the uncertain band, best first, with the reason for each;\n"
+                    "decide them with: judge LEFT RIGHT same|different")
+    p.add_argument("--limit", type=positive_int, default=100, metavar="N", help="how many pairs to show (default 100)")
     p.set_defaults(func=cmd_review)
 
-    p = sub.add_parser("judge", help="人工判定 / record that two records or enterprises are the same or different")
-    p.add_argument("left", metavar="A", help="department/type/record_id or an enterprise id")
+    p = add_command(sub, "judge", "人工判定 / record that two records or enterprises are the same or different",
+                    "The judgement is stored, wins on every later run, and the affected enterprises are\n"
+                    "resolved again at once. A missing record or enterprise is exit status 1.")
+    p.add_argument("left", metavar="A", help="department/type/record_id (e.g. tax/credit_rating/T1) or an enterprise id")
     p.add_argument("right", metavar="B", help="department/type/record_id or an enterprise id")
-    p.add_argument("verdict", choices=["same", "different"])
-    p.add_argument("--by", dest="judged_by", default=None, help="who judges (recorded); default the login name")
-    p.add_argument("--note", default=None, help="why (recorded with the judgement)")
+    p.add_argument("verdict", choices=["same", "different"], help="same: one enterprise; different: never one")
+    p.add_argument("--by", dest="judged_by", default=None, metavar="NAME",
+                   help="who judges (recorded with the judgement and in the audit log); default the login name")
+    p.add_argument("--note", default=None, metavar="TEXT", help="why (recorded with the judgement)")
     p.set_defaults(func=cmd_judge)
 
 

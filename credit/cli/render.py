@@ -104,6 +104,9 @@ def rating_text(rating: Rating) -> str:
     return "\n".join(out)
 
 
+SHOWN_ROWS = 5  # rejected rows and warnings named in an ingest summary
+
+
 def ingest_text(result: IngestResult) -> str:
     """A few lines a clerk reads after an upload."""
     name = os.path.basename(result.file)
@@ -117,14 +120,18 @@ def ingest_text(result: IngestResult) -> str:
         f"新版本 new versions {result.new_versions}) · 未变 unchanged {result.unchanged} · "
         f"重复行 duplicates {result.duplicates} · 拒绝 rejected {result.rejected}",
     ]
-    if result.flagged:
-        lines.append(f"  标记 flagged {result.flagged} 行代码校验警告 / rows with identifier warnings (stored)")
     if result.unknown_headers:
         lines.append(f"  未知列已忽略 / unknown columns ignored: {'、'.join(result.unknown_headers)}")
-    for rej in result.rejects[:5]:
-        lines.append(f"  第{rej.row}行 row {rej.row} · {rej.column}: {rej.reason}")
-    if result.rejected > 5:
-        lines.append(f"  … 另有 {result.rejected - 5} 行被拒绝 / more rejected rows")
+    for rej in result.rejects[:SHOWN_ROWS]:
+        lines.append(f"  拒绝 rejected 第{rej.row}行 row {rej.row} · {rej.column}: {rej.reason}")
+    if result.rejected > SHOWN_ROWS:
+        lines.append(f"  … 另有 {result.rejected - SHOWN_ROWS} 行被拒绝 / more rejected rows (--rejects PATH lists all)")
+    if result.flagged:
+        lines.append(f"  标记 flagged {result.flagged} 行已入库但有代码警告 / rows stored with identifier warnings:")
+    for warning in result.warnings[:SHOWN_ROWS]:
+        lines.append(f"  警告 warning 第{warning.row}行 row {warning.row} · {warning.column}: {warning.reason}")
+    if len(result.warnings) > SHOWN_ROWS or result.flagged > len(result.warnings):
+        lines.append("  … 更多警告 / more warnings (--warnings PATH lists all)")
     return "\n".join(lines)
 
 

@@ -23,7 +23,7 @@ from credit.domain.workflows import (
 )
 from credit.kernel.catalog import load_catalog
 from credit.kernel.db import transaction
-from ingest.loader import IngestResult, Reject, ingest_file
+from ingest.loader import IngestResult, Reject, RowWarning, ingest_file
 from matching.service import JudgeResult, ResolveResult, judge, resolve
 
 log = logging.getLogger(__name__)
@@ -41,18 +41,22 @@ def upload_file(
     display_name: str | None = None, file_format: str | None = None,
     on_reject: Callable[[Reject], None] | None = None,
     progress: Callable[[int, int, int], None] | None = None,
+    on_warning: Callable[[RowWarning], None] | None = None,
 ) -> IngestResult:
-    """Ingest one file as one batch for the actor's department; the batch is audited once it landed."""
+    """Ingest one file as one batch for the actor's department; the batch is audited once it landed.
+
+    Rejected rows go to ``on_reject`` and stored rows with warnings (flags) to ``on_warning``; the
+    result carries a sample of each (``rejects``, ``warnings``) for the summary a clerk reads."""
     load_catalog().get(department, record_type)
     require_uploader(actor, department)
     result = ingest_file(engine, path, department, record_type, uploaded_by=actor.user,
                          display_name=display_name, file_format=file_format, on_reject=on_reject,
-                         progress=progress)
+                         progress=progress, on_warning=on_warning)
     with transaction(engine) as session:
         audit.record(session, actor=str(actor), action="batch.upload", subject=f"batch:{result.batch_id}",
                      details={"file": Path(display_name or str(path)).name, "department": department,
                               "type": record_type, "status": result.status, "read": result.rows_read,
-                              "loaded": result.loaded, "rejected": result.rejected})
+                              "loaded": result.loaded, "rejected": result.rejected, "flagged": result.flagged})
     return result
 
 

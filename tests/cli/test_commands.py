@@ -1,37 +1,11 @@
 """The command line as a clerk and a regulator use it: ingest, resolve, links, profile, lists, demo."""
 
 import csv
-import uuid
-
-import pytest
-from sqlalchemy import create_engine, text
 
 from credit.cli import main
-from tests.conftest import PG_ENV, _pg_url
 
 HEADER = ["记录编号", "行政相对人名称", "统一社会信用代码", "处罚类别", "罚款金额（万元）", "处罚决定日期", "是否严重失信"]
 USCC = "91110000600037341L"
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database(request, tmp_path, monkeypatch):
-    """CREDIT_DATABASE_URL pointing at an empty database."""
-    if request.param == "sqlite":
-        monkeypatch.setenv("CREDIT_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
-        yield
-        return
-    url = _pg_url()
-    if not url:
-        pytest.skip(f"PostgreSQL not configured: set {PG_ENV}")
-    schema = f"cli_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(url)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    monkeypatch.setenv("CREDIT_DATABASE_URL", f"{url}?options=-csearch_path%3D{schema}")
-    yield
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
 
 
 def write(path, rows):
