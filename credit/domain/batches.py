@@ -50,6 +50,7 @@ from ingest.prepare import Chunk, prepare_chunks
 log = logging.getLogger(__name__)
 
 INGEST_ATTEMPTS = 5
+WARNING_SAMPLE = 100  # flagged rows kept with the batch's result (ingest's sample holds up to 200)
 RESOLVE_LANE = "matching"
 _INSERT_CHUNK = 5000
 
@@ -229,7 +230,9 @@ def batch_counts(batch: Batch, result: IngestResult | None = None) -> dict[str, 
             "new_versions": batch.new_versions, "unchanged": batch.unchanged, "duplicates": batch.duplicates,
             "rejected": batch.rejected, "flagged": result.flagged if fresh and result else None,
             "format": batch.file_format, "encoding": batch.encoding,
-            "unknown_headers": list(result.unknown_headers) if fresh and result else []}
+            "unknown_headers": list(result.unknown_headers) if fresh and result else [],
+            "warnings": [{"row": w.row, "column": w.column, "reason": w.reason, "record_id": w.record_id}
+                         for w in result.warnings[:WARNING_SAMPLE]] if fresh and result else []}
 
 
 # ---------------------------------------------------------------- following a batch
