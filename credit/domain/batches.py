@@ -34,7 +34,6 @@ from credit.domain.uploads import require_uploader
 from credit.domain.work_models import Job, Upload, UploadReject
 from credit.domain.workflows import (
     GOVERNMENT_ROLES,
-    ROLE_ADMIN,
     ROLE_CLERK,
     Actor,
     NotAllowed,
@@ -205,8 +204,12 @@ def finish_ingest(session: Session, payload: dict[str, Any], outcome: IngestOutc
                       coalesce_key="resolve:incremental")
     _audit(session, actor, "batch.upload", up, {"batch": batch.id, "status": "loaded", "read": counts["read"],
                                                 "loaded": counts["loaded"], "rejected": counts["rejected"]})
-    outcome.spool.path.unlink(missing_ok=True)
     return {**counts, "batch_id": batch.id, "resolve_job": resolve.id, "recovered": outcome.recovered}
+
+
+def clean_up_ingest(outcome: IngestOutcome) -> None:
+    """After the job's closing transaction committed: the spool of rejected rows is no longer needed."""
+    outcome.spool.path.unlink(missing_ok=True)
 
 
 def _store_rejects(session: Session, upload_id: int, rows: Iterator[tuple[Any, ...]]) -> int:
@@ -306,8 +309,7 @@ def batch_status(session: Session, actor: Actor, upload_id: int) -> BatchStatus:
 def batch_history(session: Session, actor: Actor, department: str, *, limit: int = 50,
                   offset: int = 0) -> list[BatchStatus]:
     """The department's uploads, newest first."""
-    if actor.role != ROLE_ADMIN:
-        require_batch_reader(actor, department)
+    require_batch_reader(actor, department)
     ids = session.scalars(select(Upload.id).where(Upload.department == department)
                           .order_by(Upload.id.desc()).limit(limit).offset(offset))
     return [batch_status(session, actor, int(i)) for i in ids]

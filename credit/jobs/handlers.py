@@ -22,6 +22,9 @@ class IngestHandler:
     def finish(self, session: Session, job: Claimed, outcome: Any) -> dict[str, Any]:
         return batches.finish_ingest(session, job.payload, outcome)
 
+    def after(self, outcome: Any) -> None:
+        batches.clean_up_ingest(outcome)
+
 
 class ResolveHandler:
     """Link new and changed records to enterprises (or rebuild with ``full``); one transaction."""

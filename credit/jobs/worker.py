@@ -70,7 +70,8 @@ class Progress:
 
 class Handler(Protocol):
     """How one kind of job runs: ``run`` does the (idempotent) work in its own transactions;
-    ``finish`` writes the closing records in the transaction that marks the job done."""
+    ``finish`` writes the closing records in the transaction that marks the job done (it may run
+    twice if that transaction is retried); an optional ``after(outcome)`` runs once it committed."""
 
     def run(self, engine: Engine, job: Claimed, progress: Progress) -> Any: ...
 
@@ -214,7 +215,10 @@ class Worker:
                 progress_done=progress.done, progress_total=progress.total or progress.done,
                 progress_note=(progress.note or "")[:200] or None))
 
-        retrying(self.engine, work)
+        retrying(self.engine, work)  # run again whole if a concurrent writer got in the way
+        after = getattr(handler, "after", None)  # clean-up that must wait for the commit
+        if after is not None:
+            after(outcome)
         log.info("job %d (%s) done", job.id, job.kind)
 
     def _fail(self, job: Claimed, error: str, *, retry: bool) -> None:

@@ -129,3 +129,20 @@ def test_history_lists_the_department_s_uploads_newest_first(engine, commerce_cl
     assert [h.id for h in history] == ids[::-1] and all(h.status == "done" for h in history)
     with transaction(engine) as s:
         assert s.scalar(select(SourceRecord.id).order_by(SourceRecord.id.desc()).limit(1)) is not None
+
+
+def test_every_write_is_scoped_to_the_actor_s_department_or_role(engine, commerce_clerk, tax_clerk, tmp_path):
+    from credit.domain.batches import request_resolve
+    from credit.domain.workflows import ROLE_ENTERPRISE, Actor
+
+    receipt = submit(engine, commerce_clerk, write_csv(tmp_path / "s.csv", penalty_rows(4, bad_every=2)))
+    run_worker(engine)
+    with pytest.raises(NotAllowed):
+        retrying(engine, lambda s: download_rejects(s, tax_clerk, receipt.upload_id, "csv", tmp_path / "x.csv"))
+    with pytest.raises(NotAllowed):
+        retrying(engine, lambda s: list(rejected_rows(s, tax_clerk, receipt.upload_id)))
+    with pytest.raises(NotAllowed):
+        retrying(engine, lambda s: request_resolve(s, Actor("企业", ROLE_ENTERPRISE, enterprise_id=1), full=True))
+    with pytest.raises(NotAllowed):
+        submit_uploads(engine, Actor("企业", ROLE_ENTERPRISE, enterprise_id=1), "commerce", "penalty",
+                       [(io.BytesIO(b"x"), "a.csv")])
