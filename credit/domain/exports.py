@@ -165,6 +165,9 @@ def csv_cells(table: Table, row: list[Any]) -> list[str]:
     cells: list[str] = []
     append = cells.append
     for i, value in enumerate(row):
+        if value is None:
+            append("")
+            continue
         text = value if value.__class__ is str else _text(value)
         if i in codes:
             append(code_cell(text))

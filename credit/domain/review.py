@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
+import orjson
 from sqlalchemy import Engine, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from credit.domain import audit
+from credit.domain.gate import Record, Viewer, decide
 from credit.domain.jobs import retrying
 from credit.domain.uploads import judge_records
 from credit.domain.work_models import ReviewSkip
 from credit.domain.workflows import ROLE_ADMIN, ROLE_REVIEWER, Actor, Conflict, InvalidInput, NotFound, require_role
-from credit.kernel.catalog import load_catalog
+from credit.kernel.catalog import RecordType, load_catalog
 from credit.kernel.models import Batch, SourceRecord
 from matching.identity import parse_key
 from matching.models import RecordLink, ReviewItem
@@ -33,7 +36,7 @@ SIDE_FIELDS = ("name", "former_names", "uscc", "reg_no", "org_code", "taxpayer_i
 
 @dataclass(frozen=True)
 class Side:
-    """One record of a pair as a reviewer compares it: its identity view and where it came from."""
+    """One record of a pair as a reviewer compares it: its identity (through the gate) and where it came from."""
 
     key: str
     department: str
@@ -71,12 +74,29 @@ def _side(session: Session, key: str) -> Side:
     eid = session.scalar(select(RecordLink.enterprise_id).where(
         RecordLink.department == dept, RecordLink.record_type == rtype, RecordLink.record_id == rid))
     rt = load_catalog().get(dept, rtype)
-    identity = {f: getattr(src, f) for f in SIDE_FIELDS} if src is not None else {}
+    identity: dict[str, str | None] = {}
     source = ""
     if src is not None:
+        identity = _identity(rt, src, eid)
         filename = session.scalar(select(Batch.filename).where(Batch.id == src.batch_id))
         source = f"{filename} 第 {src.row_number} 行 / row {src.row_number}（批次 batch {src.batch_id}，版本 v{src.version}）"
     return Side(key, dept, rt.department_zh, rtype, rt.zh, rid, eid, identity, source)
+
+
+def _identity(rt: RecordType, src: SourceRecord, enterprise_id: int | None) -> dict[str, str | None]:
+    """The side's identity as a government user may see it: the record through the gate."""
+    record = Record(src.department, src.record_type, src.record_id, enterprise_id or 0, src.version,
+                    orjson.loads(src.fields), src.batch_id, src.file_hash, src.row_number)
+    shown = decide(record, Viewer.government(), date.max)
+    if shown is None:
+        return {}
+    out: dict[str, str | None] = {}
+    for role, key in rt.identity_columns.items():
+        if role in SIDE_FIELDS:
+            value = shown.fields.get(key)
+            out[role] = "；".join(str(v) for v in value) if isinstance(value, list) else (
+                None if value in (None, "") else str(value))
+    return out
 
 
 def _pair(session: Session, item: ReviewItem, skipped: bool = False) -> Pair:
