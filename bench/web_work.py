@@ -94,15 +94,18 @@ def run_cli(csv_path: Path, work: Path) -> float:
 def run_jobs(csv_path: Path, work: Path) -> dict:
     db = work / "jobs.db"
     env = fresh_db(db, work)
-    worker = subprocess.Popen([sys.executable, "-m", "credit", "worker", "--kind", "ingest", "--poll", "0.05"],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log = open(work / "worker.log", "ab")
+    worker = subprocess.Popen([sys.executable, "-m", "credit", "worker", "--kind", "ingest", "--poll", "0.05", "-v"],
+                              env=env, stdout=log, stderr=log)
     try:
         time.sleep(1.0)  # the worker is up and waiting, as in production
         out = subprocess.run([sys.executable, "-c", SUBMIT, f"sqlite:///{db}", str(csv_path)], env=env,
-                             check=True, capture_output=True, text=True)
+                             capture_output=True, text=True)
     finally:
-        worker.terminate()
-        worker.wait(timeout=60)
+        worker.kill()  # the job is done (or the submit failed): nothing to finish
+        worker.wait()
+    if out.returncode != 0:
+        raise RuntimeError(out.stderr[-2000:])
     for stored in (work / "uploads").glob("*.csv"):
         stored.unlink()
     return json.loads(out.stdout.strip().splitlines()[-1])
