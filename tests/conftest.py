@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
@@ -25,6 +26,29 @@ def _pg_url() -> str | None:
     if url and url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
     return url
+
+
+@pytest.fixture(autouse=True, scope="session")
+def signing_key_directory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The run's signing keys in a temporary key directory, never the project's instance/keys.
+
+    A key directory another fixture already made under the run's temporary folder is kept.
+    """
+    saved = os.environ.get("CREDIT_KEY_DIR")
+    base = tmp_path_factory.getbasetemp()
+    if saved is None or base not in Path(saved).parents:
+        os.environ["CREDIT_KEY_DIR"] = str(tmp_path_factory.mktemp("keys"))
+    yield
+    if saved is None:
+        os.environ.pop("CREDIT_KEY_DIR", None)
+    else:
+        os.environ["CREDIT_KEY_DIR"] = saved
+
+
+@pytest.fixture(autouse=True)
+def audit_witness(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test's audit witness file of its own (credit/domain/audit_seal.py)."""
+    monkeypatch.setenv("CREDIT_AUDIT_WITNESS", str(tmp_path_factory.mktemp("witness") / "audit-checkpoints.jsonl"))
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -48,7 +48,8 @@ def register(sub: Any) -> None:
                     "long all-digit codes kept as text). Audited as a view or an export.")
     p.add_argument("kind", choices=["black", "red"], help="black: 严重失信主体名单; red: 守信激励名单")
     p.add_argument("--date", type=parse_date, help="YYYY-MM-DD (default today)")
-    p.add_argument("--out", metavar="FILE", help="write CSV (UTF-8 with BOM, for Excel) here instead of printing")
+    p.add_argument("--out", metavar="FILE", help="write CSV (UTF-8 with BOM, for Excel) here instead of printing, "
+                                                   "signed: FILE.manifest.json and FILE.sig beside it")
     add_user_option(p)
     p.set_defaults(func=cmd_lists)
 
@@ -93,6 +94,8 @@ def cmd_profile(args: argparse.Namespace) -> int:
 
 
 def cmd_lists(args: argparse.Namespace) -> int:
+    from credit.cli.trust_cmds import signed_export_text
+    from credit.domain.exports_signing import sign_export
     from credit.domain.lists import view_list
 
     if args.out:
@@ -104,7 +107,10 @@ def cmd_lists(args: argparse.Namespace) -> int:
         return 0
     with output_file(args.out, encoding="utf-8-sig") as fh:
         write_list_csv(view, fh)
+    signed = in_transaction(lambda s: sign_export(s, actor, args.out, kind=f"list:{args.kind}",
+                                                  filters={"date": view.at, "viewer": "public"}, rows=len(view.rows())))
     say(render.list_written_text(view, args.out))
+    say(signed_export_text(signed))
     return 0
 
 

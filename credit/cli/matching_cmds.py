@@ -17,6 +17,7 @@ from credit.cli.common import (
     say,
 )
 from credit.domain.workflows import ROLE_ADMIN, ROLE_REVIEWER, Actor
+from credit.kernel.db import transaction
 
 
 def register(sub: Any) -> None:
@@ -31,7 +32,9 @@ def register(sub: Any) -> None:
                     "Writes a plain UTF-8 CSV for programs (no BOM, codes as sent):\n"
                     "  department,type,record_id,enterprise_id\n"
                     "Records not yet resolved are counted in the summary line.")
-    p.add_argument("--out", required=True, metavar="FILE.csv", help="the CSV to write (its folder must exist)")
+    p.add_argument("--out", required=True, metavar="FILE.csv",
+                   help="the CSV to write (its folder must exist); signed: FILE.manifest.json, FILE.sig")
+    add_user_option(p)
     p.set_defaults(func=cmd_links)
 
     p = add_command(sub, "review", "待人工确认的疑似同一企业 / the uncertain-pair review queue",
@@ -60,14 +63,20 @@ def cmd_resolve(args: argparse.Namespace) -> int:
 
 
 def cmd_links(args: argparse.Namespace) -> int:
-    from matching.service import write_links
+    from credit.cli.trust_cmds import signed_export_text
+    from credit.domain.exports_signing import sign_export
+    from credit.domain.uploads import export_links
 
     check_output_path(args.out)
     eng = engine()
+    actor = Actor(args.user, ROLE_ADMIN)
     with output_file(args.out) as fh:
-        result = write_links(eng, fh)
+        result = export_links(eng, actor, fh)
     result.path = args.out
+    with transaction(eng) as session:
+        signed = sign_export(session, actor, args.out, kind="links", rows=result.rows)
     say(render.links_text(result))
+    say(signed_export_text(signed))
     return 0
 
 

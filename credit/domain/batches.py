@@ -29,6 +29,7 @@ from credit.domain.batch_files import (
     write_rejects_csv,
     write_rejects_xlsx,
 )
+from credit.domain.exports_signing import sign_export
 from credit.domain.jobs import DONE, JobView, actor_of, enqueue, requeue, retrying, view_job
 from credit.domain.uploads import require_uploader
 from credit.domain.work_models import Job, Upload, UploadReject
@@ -360,7 +361,8 @@ REJECT_FORMATS = ("csv", "xlsx")
 
 
 def download_rejects(session: Session, actor: Actor, upload_id: int, file_format: str, out: str | Path) -> int:
-    """Write the upload's rejected rows to ``out`` as CSV (UTF-8 with BOM) or XLSX; audited; rows written."""
+    """Write the upload's rejected rows to ``out`` as CSV (UTF-8 with BOM) or XLSX, audited and signed
+    (``out.manifest.json``, ``out.sig``); the number of rows written."""
     if file_format not in REJECT_FORMATS:
         raise InvalidInput(f"格式应为 csv 或 xlsx / format must be csv or xlsx, not {file_format}")
     up = _upload(session, actor, upload_id)
@@ -372,4 +374,5 @@ def download_rejects(session: Session, actor: Actor, upload_id: int, file_format
     else:
         n = write_rejects_xlsx(rows, out)
     _audit(session, actor, "batch.rejects_download", up, {"format": file_format, "rows": n})
+    sign_export(session, actor, out, kind=f"rejects:{file_format}", filters={"upload": up.id}, rows=n)
     return n

@@ -18,13 +18,17 @@ from sqlalchemy import Engine, func, select
 from credit.demodata.datagen import generate
 from credit.domain.lists import black_list, red_list
 from credit.domain.migrate import upgrade
+from credit.domain.uploads import resolve_records, upload_file
+from credit.domain.workflows import ROLE_ADMIN, Actor
 from credit.kernel.db import transaction
 from credit.kernel.models import SourceRecord
-from ingest.loader import IngestError, ingest_file
+from ingest.loader import IngestError
 from matching.models import Enterprise
-from matching.service import ResolveResult, resolve
+from matching.service import ResolveResult
 
 log = logging.getLogger(__name__)
+
+DEMO_ACTOR = Actor("demo", ROLE_ADMIN)
 
 
 @dataclass
@@ -72,7 +76,7 @@ def run_demo(engine: Engine, out: str | Path, enterprises: int = 300, seed: int 
         if (out / path).stat().st_size == 0:
             continue  # a small world can leave a generated file without records: nothing to ingest
         try:
-            ingested = ingest_file(engine, out / path, department, record_type, uploaded_by="demo")
+            ingested = upload_file(engine, DEMO_ACTOR, out / path, department, record_type)
         except IngestError as exc:
             result.failed.append(str(exc))
             continue
@@ -81,7 +85,7 @@ def run_demo(engine: Engine, out: str | Path, enterprises: int = 300, seed: int 
             continue
         result.loaded += ingested.loaded
         result.rejected += ingested.rejected
-    result.resolution = resolve(engine)
+    result.resolution = resolve_records(engine, DEMO_ACTOR)
     with transaction(engine) as session:
         result.records = session.scalar(select(func.count()).select_from(SourceRecord)) or 0
         result.enterprises = session.scalar(

@@ -17,7 +17,7 @@ import logging
 import os
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from credit.domain import audit
 from credit.domain.cells import FORMULA_TRIGGERS, code_cell, safe_cell
 from credit.domain.export_rows import Table, list_table, record_table
+from credit.domain.exports_signing import sign_export
 from credit.domain.jobs import actor_of, enqueue
 from credit.domain.work_models import Job
 from credit.domain.workflows import ROLE_ADMIN, ROLE_REGULATOR, Actor, Conflict, NotFound, require_role
@@ -84,6 +85,8 @@ class ExportResult:
     rows: int
     sha256: str
     spec: ExportSpec
+    manifest: Path | None = None  # FILE.manifest.json, once signed
+    signature: Path | None = None  # FILE.sig
 
 
 def export_dir() -> Path:
@@ -112,7 +115,14 @@ def export(session: Session, actor: Actor, spec: ExportSpec, file_format: str, o
     _check(actor, file_format)
     result = write_export(session, spec, file_format, Path(out) if out else new_export_path(file_format), progress)
     audit_export(session, actor, result)
-    return result
+    return sign(session, actor, result)
+
+
+def sign(session: Session, actor: Actor, result: ExportResult) -> ExportResult:
+    """Sign the finished file: FILE.manifest.json and FILE.sig beside it (credit.domain.exports_signing)."""
+    signed = sign_export(session, actor, result.path, kind=f"{result.spec.kind}:{result.file_format}",
+                         filters=result.spec.filters(), rows=result.rows)
+    return replace(result, manifest=signed.manifest_file, signature=signed.signature_file)
 
 
 def new_export_path(file_format: str) -> Path:
@@ -254,6 +264,7 @@ def run_export_job(engine: Engine, payload: dict[str, Any], progress: Callable[[
 
 def finish_export_job(session: Session, payload: dict[str, Any], result: ExportResult) -> dict[str, Any]:
     audit_export(session, actor_of(payload), result)
+    sign(session, actor_of(payload), result)
     return {"file": result.path.name, "format": result.file_format, "rows": result.rows, "sha256": result.sha256}
 
 

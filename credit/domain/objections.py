@@ -122,8 +122,9 @@ def _get(session: Session, objection_id: int) -> Objection:
 def _log(session: Session, actor: Actor, action: str, obj: Objection, reason: str | None,
          **details: Any) -> None:
     audit.record(session, actor=str(actor), action=action, subject=f"objection:{obj.id}",
-                 reason=reason, details={"record": f"{obj.department}/{obj.record_type}/{obj.record_id}",
-                                         "status": obj.status, **details})
+                 reason=reason, enterprise_id=obj.enterprise_id,
+                 details={"record": f"{obj.department}/{obj.record_type}/{obj.record_id}",
+                          "status": obj.status, **details})
 
 
 def file_objection(

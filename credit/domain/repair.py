@@ -92,8 +92,9 @@ def _refusal(session: Session, record: Record, on: date) -> tuple[str, date | No
 def _log(session: Session, actor: Actor, action: str, app: RepairApplication, reason: str | None,
          **details: Any) -> None:
     audit.record(session, actor=str(actor), action=action, subject=f"repair:{app.id}",
-                 reason=reason, details={"record": f"{app.department}/{app.record_type}/{app.record_id}",
-                                         "status": app.status, **details})
+                 reason=reason, enterprise_id=app.enterprise_id,
+                 details={"record": f"{app.department}/{app.record_type}/{app.record_id}",
+                          "status": app.status, **details})
 
 
 def apply_for_repair(

@@ -11,7 +11,8 @@ from credit.kernel.models import Base
 
 log = logging.getLogger(__name__)
 
-MODEL_MODULES = ("credit.kernel.models", "matching.models", "credit.domain.workflow_models", "credit.domain.work_models")
+MODEL_MODULES = ("credit.kernel.models", "matching.models", "credit.domain.workflow_models",
+                 "credit.domain.signature_models", "credit.domain.work_models")
 
 
 def metadata() -> MetaData:

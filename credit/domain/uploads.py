@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
+from typing import TextIO
 
 from sqlalchemy import Engine
 
@@ -23,8 +24,8 @@ from credit.domain.workflows import (
 )
 from credit.kernel.catalog import load_catalog
 from credit.kernel.db import transaction
-from ingest.loader import IngestResult, Reject, RowWarning, ingest_file
-from matching.service import JudgeResult, ResolveResult, judge, resolve
+from ingest.loader import IngestError, IngestResult, Reject, RowWarning, ingest_file
+from matching.service import JudgeResult, LinksResult, ResolveResult, judge, resolve, write_links
 
 log = logging.getLogger(__name__)
 
@@ -43,18 +44,25 @@ def upload_file(
     progress: Callable[[int, int, int], None] | None = None,
     on_warning: Callable[[RowWarning], None] | None = None,
 ) -> IngestResult:
-    """Ingest one file as one batch for the actor's department; the batch is audited once it landed.
+    """Ingest one file as one batch for the actor's department; audited once it landed, or failed.
 
     Rejected rows go to ``on_reject`` and stored rows with warnings (flags) to ``on_warning``; the
     result carries a sample of each (``rejects``, ``warnings``) for the summary a clerk reads."""
     load_catalog().get(department, record_type)
     require_uploader(actor, department)
-    result = ingest_file(engine, path, department, record_type, uploaded_by=actor.user,
-                         display_name=display_name, file_format=file_format, on_reject=on_reject,
-                         progress=progress, on_warning=on_warning)
+    name = Path(display_name or str(path)).name
+    try:
+        result = ingest_file(engine, path, department, record_type, uploaded_by=actor.user,
+                             display_name=display_name, file_format=file_format, on_reject=on_reject,
+                             progress=progress, on_warning=on_warning)
+    except IngestError as exc:
+        with transaction(engine) as session:
+            audit.record(session, actor=str(actor), action="batch.upload_failed", subject=f"file:{name}",
+                         reason=str(exc), details={"file": name, "department": department, "type": record_type})
+        raise
     with transaction(engine) as session:
         audit.record(session, actor=str(actor), action="batch.upload", subject=f"batch:{result.batch_id}",
-                     details={"file": Path(display_name or str(path)).name, "department": department,
+                     details={"file": name, "department": department,
                               "type": record_type, "status": result.status, "read": result.rows_read,
                               "loaded": result.loaded, "rejected": result.rejected, "flagged": result.flagged})
     return result
@@ -81,4 +89,14 @@ def judge_records(engine: Engine, actor: Actor, left: str, right: str, verdict: 
         audit.record(session, actor=str(actor), action="matching.judge", subject=f"pair:{result.left}|{result.right}",
                      reason=note, details={"verdict": verdict, "merges": len(result.resolution.merges),
                                            "splits": len(result.resolution.splits)})
+    return result
+
+
+def export_links(engine: Engine, actor: Actor, out: TextIO) -> LinksResult:
+    """Write every record's enterprise link as CSV to ``out`` (a government export); audited."""
+    require_role(actor, *GOVERNMENT_ROLES)
+    result = write_links(engine, out)
+    with transaction(engine) as session:
+        audit.record(session, actor=str(actor), action="links.export", subject="links",
+                     details={"rows": result.rows, "unresolved": result.unresolved, "out": result.path})
     return result

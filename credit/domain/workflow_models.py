@@ -101,7 +101,7 @@ class AuditEntry(Base):
     """One decision, with who, when and why; ``entry_hash`` = sha256(prev_hash + content)."""
 
     __tablename__ = "audit_log"
-    __table_args__ = (UniqueConstraint("prev_hash"),)
+    __table_args__ = (UniqueConstraint("prev_hash"), Index("ix_audit_log_enterprise", "enterprise_id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -110,5 +110,6 @@ class AuditEntry(Base):
     subject: Mapped[str] = mapped_column(String(200))
     reason: Mapped[str | None] = mapped_column(Text)
     details: Mapped[str] = mapped_column(Text, default="{}")
+    enterprise_id: Mapped[int | None] = mapped_column(Integer)  # the enterprise concerned, for ``audit show``
     prev_hash: Mapped[str] = mapped_column(String(64))
     entry_hash: Mapped[str] = mapped_column(String(64))

@@ -21,10 +21,10 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 def default_url() -> str:
-    """The embedded default: SQLite in instance/credit.kernel.db under the project root."""
+    """The embedded default: SQLite in instance/credit.db under the project root."""
     instance = PROJECT_ROOT / "instance"
     instance.mkdir(exist_ok=True)
-    return f"sqlite:///{instance / 'credit.kernel.db'}"
+    return f"sqlite:///{instance / 'credit.db'}"
 
 
 def database_url() -> str:

@@ -25,7 +25,16 @@ def section(name: str) -> str:
 
 
 def options(parser: argparse.ArgumentParser) -> list[argparse.Action]:
-    return [a for a in parser._actions if not isinstance(a, argparse._HelpAction)]
+    """The parser's options, and those of its own subcommands (``audit verify``, ``user add`` …)."""
+    found = []
+    for action in parser._actions:
+        if isinstance(action, argparse._HelpAction):
+            continue
+        found.append(action)
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                found.extend(options(child))
+    return found
 
 
 @pytest.mark.parametrize("name", sorted(commands()))

@@ -111,3 +111,14 @@ def test_only_regulators_export_and_bad_requests_say_why(session, commerce_clerk
         export(session, regulator, ExportSpec("black", AT), "pdf", tmp_path / "x.pdf")
     with pytest.raises(InvalidInput, match="region"):
         export(session, regulator, ExportSpec("penalties", AT, region="火星"), "csv", tmp_path / "x.csv")
+
+
+def test_an_export_is_signed_and_verifies_offline(session, regulator, tmp_path):
+    from credit.domain.exports_signing import verify_export
+
+    world(session)
+    result = export(session, regulator, ExportSpec("black", AT), "csv", tmp_path / "signed.csv")
+    assert result.manifest.is_file() and result.signature.is_file()
+    check = verify_export(result.path)
+    assert check.ok, check.problems
+    assert check.manifest["rows"] == result.rows and check.manifest["filters"]["kind"] == "black"

@@ -1,4 +1,4 @@
-"""Alembic environment: one metadata (credit.domain.schema) and the URL of credit.kernel.db."""
+"""Alembic environment: one metadata (credit.domain.schema) and the URL of credit.kernel.db.database_url()."""
 
 from __future__ import annotations
 
