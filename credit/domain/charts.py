@@ -58,8 +58,8 @@ def line_chart(title: str, series: Mapping[str, Sequence[Point]], *, width: int 
     labels = sorted({label for points in series.values() for label, _ in points})
     if not labels:
         return _svg(title, width, 60, ['<text x="8" y="44" fill="#505a5f">暂无数据 / no data yet</text>'])
-    left, top, legend_rows = 56, 32, math.ceil(len(series) / 3)
-    plot_w, plot_h = width - left - 16, height - top - 40 - 18 * legend_rows
+    left, top, legend_rows = 56, 40, math.ceil(len(series) / 3)
+    plot_w, plot_h = width - left - 40, height - top - 40 - 18 * legend_rows
     top_value = nice_max(max((v for points in series.values() for _, v in points), default=0))
     x = {label: left + (plot_w * i / max(1, len(labels) - 1) if len(labels) > 1 else plot_w / 2)
          for i, label in enumerate(labels)}
@@ -67,7 +67,8 @@ def line_chart(title: str, series: Mapping[str, Sequence[Point]], *, width: int 
     step = max(1, math.ceil(len(labels) / 8))
     for i, label in enumerate(labels):
         if i % step == 0 or i == len(labels) - 1:
-            body.append(f'<text x="{x[label]:.1f}" y="{top + plot_h + 16}" text-anchor="middle" fill="#505a5f">'
+            anchor = "end" if i == len(labels) - 1 and len(labels) > 1 else "middle"
+            body.append(f'<text x="{x[label]:.1f}" y="{top + plot_h + 16}" text-anchor="{anchor}" fill="#505a5f">'
                         f"{escape(label)}</text>")
     for n, (name, points) in enumerate(sorted(series.items())):
         color = PALETTE[n % len(PALETTE)]
