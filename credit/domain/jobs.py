@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
+from sqlalchemy.schema import CreateTable
 
 from credit.domain.work_models import Job, JobBeat
 from credit.domain.workflows import Actor, NotFound
@@ -163,7 +164,8 @@ def beats_engine(engine: Engine) -> Engine:
         sidecar = _SIDECARS.get(path)
         if sidecar is None:
             sidecar = make_engine(f"sqlite:///{path}")
-            JobBeat.__table__.create(sidecar, checkfirst=True)  # type: ignore[attr-defined]
+            with sidecar.begin() as conn:  # IF NOT EXISTS: another process may be creating it right now
+                conn.execute(CreateTable(JobBeat.__table__, if_not_exists=True))  # type: ignore[arg-type]
             _SIDECARS[path] = sidecar
     return sidecar
 

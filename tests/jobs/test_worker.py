@@ -163,3 +163,30 @@ def test_progress_is_visible_while_the_job_runs(engine):
         gate.set()
         runner.join()
     assert job(engine, jid).status == "done" and job(engine, jid).percent == 100
+
+
+def _open_beats(path: str, results) -> None:  # in a forked process
+    from credit.domain.jobs import read_beats
+    from credit.kernel.db import make_engine
+
+    try:
+        read_beats(make_engine(f"sqlite:///{path}"), [1])
+        results.put("ok")
+    except Exception as exc:  # reported to the test
+        results.put(repr(exc))
+
+
+def test_processes_opening_a_new_sqlite_sidecar_at_once_all_succeed(tmp_path):
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    outcomes = []
+    for round_ in range(5):  # a worker and a submitting process used to race on CREATE TABLE
+        results = ctx.Queue()
+        procs = [ctx.Process(target=_open_beats, args=(str(tmp_path / f"r{round_}.db"), results)) for _ in range(6)]
+        for p in procs:
+            p.start()
+        outcomes += [results.get(timeout=60) for _ in procs]
+        for p in procs:
+            p.join()
+    assert outcomes == ["ok"] * 30
