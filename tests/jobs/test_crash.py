@@ -188,3 +188,37 @@ def test_eight_concurrent_uploads_from_different_departments_lose_no_row(engine,
         loaded = {(b.department, b.record_type): b.loaded + b.rejected for b in s.scalars(select(Batch))}
         assert s.scalar(select(func.count(SourceRecord.id))) == sum(b.loaded for b in s.scalars(select(Batch)))
     assert loaded == {t: 3000 for t in TYPES}
+
+
+def _children(pid: int) -> list[int]:
+    out: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        out += [int(c) for c in (task / "children").read_text().split()]
+    return out
+
+
+def test_ingest_readers_die_with_their_writer(tmp_path):
+    """A writer killed with -9 leaves no reader behind (an orphan kept the writer's database connection)."""
+    dept, rtype, path = big_files(tmp_path)[0]
+    script = ("import sys; from credit.kernel.db import make_engine; from credit.domain.schema import create_all; "
+              "from ingest.loader import ingest_file; e = make_engine(sys.argv[1]); create_all(e); "
+              "ingest_file(e, sys.argv[2], sys.argv[3], sys.argv[4], parallel=True)")
+    writer = subprocess.Popen([sys.executable, "-c", script, f"sqlite:///{tmp_path / 'w.db'}", str(path), dept, rtype],
+                              cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    readers: list[int] = []
+    for _ in range(600):
+        readers = _children(writer.pid)
+        if readers:
+            break
+        time.sleep(0.05)
+    assert readers, "the writer forked no reader"
+    writer.kill()
+    writer.wait()
+    for _ in range(200):
+        alive = [p for p in readers if Path(f"/proc/{p}").exists()]
+        if not alive:
+            break
+        time.sleep(0.05)
+    for p in alive:  # clean up before failing
+        os.kill(p, 9)
+    assert not alive
