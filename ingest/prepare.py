@@ -238,8 +238,26 @@ def _receive(receiver: Any, inbox: queue.Queue[tuple[str, Any]], stop: threading
             return
 
 
+def _die_with_parent() -> None:
+    """Linux: have the kernel kill this reader when the writer dies (kill -9 included). Otherwise an
+    orphan, blocked on a pipe whose read end it inherited, would live on holding a copy of the
+    writer's database connection, and with it the dead writer's open transaction and its locks."""
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    parent = multiprocessing.parent_process()
+    if parent is not None and os.getppid() != parent.pid:  # the writer died before the call took effect
+        os._exit(1)
+
+
 def _produce(sender: Any, path: str | Path, rtype: RecordType, file_format: str | None,
              part: int = 0, parts: int = 1) -> None:
+    _die_with_parent()
     gc.disable()  # rows are acyclic, freed by reference counting; the collector only costs time here
     try:
         for item in prepare_chunks(path, rtype, file_format, part, parts):

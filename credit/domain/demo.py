@@ -16,7 +16,6 @@ from pathlib import Path
 from sqlalchemy import Engine, func, select
 
 from credit.demodata.datagen import generate
-from credit.domain import search_index
 from credit.domain.lists import black_list, red_list
 from credit.domain.migrate import upgrade
 from credit.domain.uploads import resolve_records, upload_file
@@ -88,7 +87,6 @@ def run_demo(engine: Engine, out: str | Path, enterprises: int = 300, seed: int 
         result.rejected += ingested.rejected
     result.resolution = resolve_records(engine, DEMO_ACTOR)
     with transaction(engine) as session:
-        search_index.refresh(session)
         result.records = session.scalar(select(func.count()).select_from(SourceRecord)) or 0
         result.enterprises = session.scalar(
             select(func.count()).select_from(Enterprise).where(Enterprise.status == "active")) or 0

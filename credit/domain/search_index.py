@@ -2,7 +2,8 @@
 
 Derived state, kept current incrementally: an enterprise is re-indexed when a record linked to it
 has a new version, when one of its links moved, or when a resolution run merged or split it.
-``refresh`` runs after every ``resolve_records`` and the demo; ``ensure_current`` (called by
+``refresh`` runs after every ``resolve_records`` and ``judge_records`` (the demo, the CLI and
+the job worker resolve through them); ``ensure_current`` (called by
 every search) catches up after a resolution run made any other way, so a search never misses
 what resolve did. The state row is locked while refreshing, so two workers never index twice.
 """

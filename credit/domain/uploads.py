@@ -87,6 +87,7 @@ def judge_records(engine: Engine, actor: Actor, left: str, right: str, verdict: 
     require_role(actor, ROLE_REVIEWER, ROLE_ADMIN)
     result = judge(engine, left, right, verdict, judged_by=actor.user, note=note)
     with transaction(engine) as session:
+        search_index.refresh(session)  # a judgement merges or splits: search follows
         audit.record(session, actor=str(actor), action="matching.judge", subject=f"pair:{result.left}|{result.right}",
                      reason=note, details={"verdict": verdict, "merges": len(result.resolution.merges),
                                            "splits": len(result.resolution.splits)})

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-01 22:15:03.100511
+Create Date: 2026-12-01 23:04:36.526134
 
 """
 from typing import Sequence, Union
@@ -130,6 +130,45 @@ def upgrade() -> None:
     with op.batch_alter_table('enterprises', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_enterprises_successor_id'), ['successor_id'], unique=False)
 
+    op.create_table('job_beats',
+    sa.Column('job_id', sa.Integer(), nullable=False),
+    sa.Column('owner', sa.String(length=200), nullable=False),
+    sa.Column('lease_until', sa.DateTime(), nullable=False),
+    sa.Column('progress_done', sa.Integer(), nullable=False),
+    sa.Column('progress_total', sa.Integer(), nullable=False),
+    sa.Column('progress_note', sa.String(length=200), nullable=True),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('job_id')
+    )
+    op.create_table('jobs',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=32), nullable=False),
+    sa.Column('lane', sa.String(length=100), nullable=True),
+    sa.Column('payload', sa.Text(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('max_attempts', sa.Integer(), nullable=False),
+    sa.Column('run_after', sa.DateTime(), nullable=False),
+    sa.Column('lease_owner', sa.String(length=200), nullable=True),
+    sa.Column('lease_until', sa.DateTime(), nullable=True),
+    sa.Column('idempotency_key', sa.String(length=200), nullable=True),
+    sa.Column('coalesce_key', sa.String(length=200), nullable=True),
+    sa.Column('progress_done', sa.Integer(), nullable=False),
+    sa.Column('progress_total', sa.Integer(), nullable=False),
+    sa.Column('progress_note', sa.String(length=200), nullable=True),
+    sa.Column('error', sa.Text(), nullable=True),
+    sa.Column('result', sa.Text(), nullable=True),
+    sa.Column('created_by', sa.String(length=200), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('started_at', sa.DateTime(), nullable=True),
+    sa.Column('finished_at', sa.DateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('coalesce_key'),
+    sa.UniqueConstraint('idempotency_key')
+    )
+    with op.batch_alter_table('jobs', schema=None) as batch_op:
+        batch_op.create_index('ix_jobs_status_run_after', ['status', 'run_after'], unique=False)
+
     op.create_table('match_judgements',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('left_key', sa.String(length=200), nullable=False),
@@ -180,6 +219,15 @@ def upgrade() -> None:
     with op.batch_alter_table('review_items', schema=None) as batch_op:
         batch_op.create_index('ix_review_items_status', ['status'], unique=False)
 
+    op.create_table('review_skips',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('left_key', sa.String(length=200), nullable=False),
+    sa.Column('right_key', sa.String(length=200), nullable=False),
+    sa.Column('reviewer', sa.String(length=100), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('left_key', 'right_key', 'reviewer')
+    )
     op.create_table('search_codes',
     sa.Column('code', sa.String(length=32), nullable=False),
     sa.Column('enterprise_id', sa.Integer(), nullable=False),
@@ -307,6 +355,29 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('department', 'record_type', 'record_id', 'version')
     )
+    op.create_table('uploads',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('department', sa.String(length=32), nullable=False),
+    sa.Column('record_type', sa.String(length=32), nullable=False),
+    sa.Column('original_name', sa.String(length=500), nullable=False),
+    sa.Column('stored_name', sa.String(length=100), nullable=False),
+    sa.Column('file_hash', sa.String(length=64), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('file_format', sa.String(length=16), nullable=True),
+    sa.Column('submitted_by', sa.String(length=200), nullable=False),
+    sa.Column('job_id', sa.Integer(), nullable=True),
+    sa.Column('batch_id', sa.Integer(), nullable=True),
+    sa.Column('resent_of', sa.Integer(), nullable=True),
+    sa.Column('rejects_stored', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['batch_id'], ['batches.id'], ),
+    sa.ForeignKeyConstraint(['job_id'], ['jobs.id'], ),
+    sa.ForeignKeyConstraint(['resent_of'], ['batches.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('uploads', schema=None) as batch_op:
+        batch_op.create_index('ix_uploads_department', ['department', 'id'], unique=False)
+
     op.create_table('objections',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
@@ -366,12 +437,30 @@ def upgrade() -> None:
     with op.batch_alter_table('query_log', schema=None) as batch_op:
         batch_op.create_index('ix_query_log_enterprise', ['enterprise_id'], unique=False)
 
+    op.create_table('upload_rejects',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('upload_id', sa.Integer(), nullable=False),
+    sa.Column('row_number', sa.Integer(), nullable=False),
+    sa.Column('column', sa.String(length=200), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('record_id', sa.String(length=100), nullable=True),
+    sa.Column('raw', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['upload_id'], ['uploads.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('upload_rejects', schema=None) as batch_op:
+        batch_op.create_index('ix_upload_rejects_upload', ['upload_id', 'id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     """Downgrade schema."""
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('upload_rejects', schema=None) as batch_op:
+        batch_op.drop_index('ix_upload_rejects_upload')
+
+    op.drop_table('upload_rejects')
     with op.batch_alter_table('query_log', schema=None) as batch_op:
         batch_op.drop_index('ix_query_log_enterprise')
 
@@ -384,6 +473,10 @@ def downgrade() -> None:
         batch_op.drop_index('ix_objections_record')
 
     op.drop_table('objections')
+    with op.batch_alter_table('uploads', schema=None) as batch_op:
+        batch_op.drop_index('ix_uploads_department')
+
+    op.drop_table('uploads')
     op.drop_table('source_records')
     with op.batch_alter_table('repair_applications', schema=None) as batch_op:
         batch_op.drop_index('ix_repair_record')
@@ -405,6 +498,7 @@ def downgrade() -> None:
 
     op.drop_table('search_entries')
     op.drop_table('search_codes')
+    op.drop_table('review_skips')
     with op.batch_alter_table('review_items', schema=None) as batch_op:
         batch_op.drop_index('ix_review_items_status')
 
@@ -419,6 +513,11 @@ def downgrade() -> None:
         batch_op.drop_index('ix_match_judgements_pair')
 
     op.drop_table('match_judgements')
+    with op.batch_alter_table('jobs', schema=None) as batch_op:
+        batch_op.drop_index('ix_jobs_status_run_after')
+
+    op.drop_table('jobs')
+    op.drop_table('job_beats')
     with op.batch_alter_table('enterprises', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_enterprises_successor_id'))
 

@@ -1,0 +1,170 @@
+"""The rows of each export kind: a header and a stream of raw values, taken through the gate.
+
+Lists come from ``credit.domain.lists`` (the same entries and columns ``python -m credit lists``
+writes). Records are read from the database a few thousand at a time with a server-side cursor
+(current, not revoked versions, linked to an enterprise) and each one is decided by the gate for
+a government viewer on the view date before it becomes a row.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+import orjson
+from sqlalchemy import and_, select
+from sqlalchemy.orm import Session, aliased
+
+from credit.domain.gate import PUBLIC, Disclosed, Record, Viewer, decide, load_marks
+from credit.domain.lists import BLACK, CSV_HEADER, LIST_NAMES, black_list, red_list
+from credit.domain.profile import successor_map, viewer_label
+from credit.kernel.catalog import RecordType, load_catalog
+from credit.kernel.errors import InvalidInput
+from credit.kernel.models import SourceRecord
+from matching.models import RecordLink
+from matching.regions import code_of
+
+if TYPE_CHECKING:
+    from credit.domain.exports import ExportSpec
+
+log = logging.getLogger(__name__)
+
+CODE_TYPES = frozenset({"uscc", "reg_no", "org_code", "taxpayer_id", "id_number", "loan_card_no"})
+LIST_KEYS = ["list", "date", "viewer", "enterprise_id", "name", "uscc", "reason", "department", "record_type",
+             "record_id", "since", "until", "marks"]
+RECORD_META = [("企业编号", "enterprise_id"), ("部门", "department"), ("记录类型", "record_type"),
+               ("版本", "version"), ("公开属性", "openness"), ("记录日期", "record_date"),
+               ("公示起", "publicity_from"), ("公示止", "publicity_until"), ("标记", "marks")]
+PENALTY_TYPES = (("commerce", "penalty"), ("quality", "penalty"), ("public_security", "fire_penalty"))
+ABNORMAL_TYPES = (("commerce", "abnormal_list"),)
+FETCH = 5000
+
+
+@dataclass
+class Table:
+    """An export's columns (Chinese and English), which hold codes, and its rows."""
+
+    sheet: str
+    header: list[str]
+    keys: list[str]
+    code_columns: frozenset[int]
+    rows: Iterator[list[Any]]
+
+
+def region_code(region: str | None) -> str | None:
+    """A region filter as a division code prefix: digits as given, or a province / city name."""
+    if not region:
+        return None
+    region = region.strip()
+    if region.isdigit():
+        return region
+    code = code_of(region)
+    if code is None:
+        raise InvalidInput(f"无法识别的地区 / unknown region: {region}")
+    return code
+
+
+def _division(uscc: str | None, taxpayer_id: str | None) -> str:
+    code = uscc if uscc and len(uscc) == 18 else taxpayer_id if taxpayer_id and len(taxpayer_id) == 18 else ""
+    return code[2:8]
+
+
+# ---------------------------------------------------------------- lists
+
+
+def list_table(session: Session, spec: ExportSpec) -> Table:
+    """The black or red list on the date, one row per reason, as ``python -m credit lists`` writes it."""
+    entries = black_list(session, spec.at) if spec.kind == BLACK else red_list(session, spec.at)
+    prefix = region_code(spec.region)
+
+    def rows() -> Iterator[list[Any]]:
+        for e in entries:
+            if prefix and not (e.uscc or "")[2:8].startswith(prefix):
+                continue
+            for r in e.reasons:
+                if spec.department and r.department != spec.department:
+                    continue
+                if spec.record_type and r.record_type != spec.record_type:
+                    continue
+                yield [LIST_NAMES[spec.kind], spec.at, viewer_label(PUBLIC), e.enterprise_id, e.name, e.uscc,
+                       r.text, r.department, r.record_type, r.record_id, r.since, r.until, "；".join(r.marks)]
+
+    return Table(spec.kind, list(CSV_HEADER), list(LIST_KEYS), frozenset({5}), rows())
+
+
+# ---------------------------------------------------------------- records
+
+
+def export_types(spec: ExportSpec) -> list[RecordType]:
+    """The record types an export reads, narrowed by its department and type filters."""
+    catalog = load_catalog()
+    if spec.kind == "records":
+        return [catalog.get(spec.department or "", spec.record_type or "")]
+    pairs = PENALTY_TYPES if spec.kind == "penalties" else ABNORMAL_TYPES
+    chosen = [catalog.get(d, t) for d, t in pairs
+              if (not spec.department or d == spec.department) and (not spec.record_type or t == spec.record_type)]
+    if not chosen:
+        raise InvalidInput(f"{spec.department or ''}/{spec.record_type or ''} 不属于此导出 / not part of a {spec.kind} export")
+    return chosen
+
+
+def record_table(session: Session, spec: ExportSpec) -> Table:
+    """Current records of the export's types as a government viewer sees them on the date."""
+    types = export_types(spec)
+    columns = [c for c in types[0].columns if c.key != "op"]
+    header = [f"{zh} {key}" for zh, key in RECORD_META] + [f"{c.zh} {c.key}" for c in columns]
+    keys = [key for _, key in RECORD_META] + [c.key for c in columns]
+    codes = frozenset(len(RECORD_META) + i for i, c in enumerate(columns) if c.type in CODE_TYPES)
+    rows = _record_rows(session, spec, types, [c.key for c in columns])
+    return Table(types[0].name, header, keys, codes, rows)
+
+
+def _current_rows(session: Session, types: list[RecordType]) -> Iterator[Any]:
+    """Current, not revoked, linked versions of the types, streamed in key order."""
+    s, newer = SourceRecord, aliased(SourceRecord)
+    stmt = (select(s.department, s.record_type, s.record_id, s.version, s.fields, s.batch_id, s.file_hash,
+                   s.row_number, s.uscc, s.taxpayer_id, RecordLink.enterprise_id)
+            .join(RecordLink, and_(RecordLink.department == s.department, RecordLink.record_type == s.record_type,
+                                   RecordLink.record_id == s.record_id))
+            .where(s.op != "revoke")
+            .where(~select(newer.id).where(newer.department == s.department, newer.record_type == s.record_type,
+                                           newer.record_id == s.record_id, newer.version > s.version).exists()))
+    for rt in types:
+        part = stmt.where(s.department == rt.department, s.record_type == rt.name).order_by(s.record_id)
+        # per statement: Connection.execution_options would change the session's connection for good
+        result = session.connection().execute(part.execution_options(stream_results=True, yield_per=FETCH))
+        yield from result
+
+
+def _record_rows(session: Session, spec: ExportSpec, types: list[RecordType], keys: list[str]) -> Iterator[list[Any]]:
+    viewer, at = Viewer.government(), spec.at
+    marks, successors = load_marks(session, at), successor_map(session)
+    prefix = region_code(spec.region)
+    in_window = spec.kind in ("penalties", "abnormal")
+    for dept, rtype, rid, version, fields, batch, fhash, rownum, uscc, tid, eid in _current_rows(session, types):
+        if prefix and not _division(uscc, tid).startswith(prefix):
+            continue
+        record = Record(dept, rtype, rid, successors.get(eid, eid), version, orjson.loads(fields), batch, fhash, rownum)
+        d = decide(record, viewer, at, marks)
+        if d is None or (in_window and not d.publicity.is_public(at)) or not _in_range(d.record_date, spec):
+            continue
+        yield _row(d, version, keys)
+
+
+def _in_range(day: date | None, spec: ExportSpec) -> bool:
+    if spec.date_from is None and spec.date_to is None:
+        return True
+    if day is None:
+        return False
+    return (spec.date_from is None or day >= spec.date_from) and (spec.date_to is None or day <= spec.date_to)
+
+
+def _row(d: Disclosed, version: int, keys: list[str]) -> list[Any]:
+    p = d.publicity
+    fields = d.fields
+    return [d.enterprise_id, d.department, d.record_type, version, d.openness, d.record_date,
+            p.start if p.published else None, p.last_day if p.published else None, "；".join(d.marks),
+            *(d.record_id if k == "record_id" else fields.get(k) for k in keys)]

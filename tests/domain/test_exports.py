@@ -1,0 +1,124 @@
+"""Regulator exports: the lists' rows as the CLI writes them, records through the gate, safe cells."""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import date
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from credit.domain.exports import ExportSpec, export
+from credit.domain.workflow_models import AuditEntry
+from credit.kernel.errors import InvalidInput, NotAllowed
+from tests.credit.builders import add_record, penalty, rating, registration
+from tests.credit.faces import list_text
+
+AT = date(2026, 11, 1)
+EVIL = "=HYPERLINK(\"http://evil\",\"点我\")"
+
+
+def world(session):
+    """Two enterprises on the black list, one on the red list, a formula in a name, a long digit code."""
+    registration(session, "REG-1", enterprise_id=1, name=EVIL, uscc="91430100MA4L0XXX1X")
+    penalty(session, "CF-1", "2026-06-01", enterprise_id=1, serious=True, fine=50.0, uscc="91430100MA4L0XXX1X")
+    registration(session, "REG-2", enterprise_id=2, name="长沙二号科技有限公司", uscc="91430200MA4L0YYY2Y")
+    penalty(session, "CF-2", "2026-05-01", enterprise_id=2, serious=True, fine=30.0, subject_name="+长沙二号")
+    penalty(session, "CF-3", "2026-09-01", enterprise_id=2, fine=0.5, reg_no="430100000012345")
+    for year in (2023, 2024, 2025):
+        rating(session, f"TX-{year}", year, "A", enterprise_id=3)
+    add_record(session, "public_security", "case", "GA-1", 2, party_name="长沙二号", legal_rep_id_number="430104198001011234",
+               case_category="合同诈骗", filed_date="2026-01-05", case_status="立案侦查")
+    session.commit()
+
+
+def rows_of_csv(path):
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        return list(csv.reader(fh))
+
+
+@pytest.mark.parametrize("kind", ["black", "red"])
+def test_a_list_export_has_the_rows_of_python_m_credit_lists(session, regulator, tmp_path, kind):
+    world(session)
+    cli = tmp_path / "cli.csv"
+    list_text(session, kind, AT, out=str(cli))
+    result = export(session, regulator, ExportSpec(kind, AT), "csv", tmp_path / "export.csv")
+    assert rows_of_csv(result.path) == rows_of_csv(cli)
+    assert result.rows == len(rows_of_csv(cli)) - 1 > 0
+
+
+def test_formula_cells_are_neutralised_and_codes_stay_text_in_csv_and_xlsx(session, regulator, tmp_path):
+    world(session)
+    spec = ExportSpec("penalties", AT)
+    out_csv = export(session, regulator, spec, "csv", tmp_path / "p.csv").path
+    out_xlsx = export(session, regulator, spec, "xlsx", tmp_path / "p.xlsx").path
+    cells = [c for row in rows_of_csv(out_csv) for c in row]
+    assert "'+长沙二号" in cells and not [c for c in cells if c[:1] in ("=", "+", "@")]
+    assert "\t430100000012345" in cells  # Excel keeps a long code as text
+    sheet = load_workbook(out_xlsx).active
+    values = [c for row in sheet.iter_rows() for c in row]
+    assert all(c.data_type == "s" for c in values if c.value is not None)
+    assert "'+长沙二号" in [c.value for c in values] and "430100000012345" in [c.value for c in values]
+    black = export(session, regulator, ExportSpec("black", AT), "xlsx", tmp_path / "b.xlsx").path
+    names = [c.value for row in load_workbook(black).active.iter_rows() for c in row]
+    assert "'" + EVIL in names and EVIL not in names
+
+
+def test_penalties_in_their_window_only_and_filters_apply(session, regulator, tmp_path):
+    world(session)
+    penalty(session, "CF-OLD", "2019-01-01", enterprise_id=2, fine=2.0)  # its window ended years ago
+    session.commit()
+    data = json.loads(export(session, regulator, ExportSpec("penalties", AT), "json", tmp_path / "p.json").path.read_text())
+    assert sorted(r["record_id"] for r in data) == ["CF-1", "CF-2", "CF-3"]
+    by_region = ExportSpec("penalties", AT, region="长沙")
+    data = json.loads(export(session, regulator, by_region, "json", tmp_path / "r.json").path.read_text())
+    assert [r["record_id"] for r in data] == ["CF-1"]  # the only one whose USCC names a 长沙 division
+    later = ExportSpec("penalties", AT, date_from=date(2026, 5, 15))
+    data = json.loads(export(session, regulator, later, "json", tmp_path / "d.json").path.read_text())
+    assert sorted(r["record_id"] for r in data) == ["CF-1", "CF-3"]
+    quality = ExportSpec("penalties", AT, department="quality")
+    assert export(session, regulator, quality, "csv", tmp_path / "q.csv").rows == 0
+
+
+def test_any_record_type_as_a_government_viewer_sees_it(session, regulator, tmp_path):
+    world(session)
+    spec = ExportSpec("records", AT, department="public_security", record_type="case")
+    data = json.loads(export(session, regulator, spec, "json", tmp_path / "c.json").path.read_text())
+    assert [r["record_id"] for r in data] == ["GA-1"]
+    assert data[0]["legal_rep_id_number"] == "430104198001011234"  # policy: government sees police cases unmasked
+    assert data[0]["openness"] == "政务共享"
+
+
+def test_every_export_is_audited_with_its_filters_and_row_count(session, regulator, tmp_path):
+    world(session)
+    result = export(session, regulator, ExportSpec("penalties", AT, region="43"), "csv", tmp_path / "a.csv")
+    entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "export.penalties")).one()
+    details = json.loads(entry.details)
+    assert details["filters"] == {"kind": "penalties", "at": "2026-11-01", "region": "43"}
+    assert details["rows"] == result.rows and details["format"] == "csv" and details["sha256"] == result.sha256
+
+
+def test_only_regulators_export_and_bad_requests_say_why(session, commerce_clerk, regulator, tmp_path):
+    with pytest.raises(NotAllowed):
+        export(session, commerce_clerk, ExportSpec("black", AT), "csv", tmp_path / "x.csv")
+    with pytest.raises(InvalidInput, match="export kind"):
+        ExportSpec("everything", AT)
+    with pytest.raises(InvalidInput, match="needs"):
+        ExportSpec("records", AT)
+    with pytest.raises(InvalidInput, match="format"):
+        export(session, regulator, ExportSpec("black", AT), "pdf", tmp_path / "x.pdf")
+    with pytest.raises(InvalidInput, match="region"):
+        export(session, regulator, ExportSpec("penalties", AT, region="火星"), "csv", tmp_path / "x.csv")
+
+
+def test_an_export_is_signed_and_verifies_offline(session, regulator, tmp_path):
+    from credit.domain.exports_signing import verify_export
+
+    world(session)
+    result = export(session, regulator, ExportSpec("black", AT), "csv", tmp_path / "signed.csv")
+    assert result.manifest.is_file() and result.signature.is_file()
+    check = verify_export(result.path)
+    assert check.ok, check.problems
+    assert check.manifest["rows"] == result.rows and check.manifest["filters"]["kind"] == "black"
