@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 __all__ = ["black_list", "red_list", "view_list", "ListView", "latest_released_year", "list_rows", "CSV_HEADER"]
 
 BLACK, RED = "black", "red"
+REGISTRATION = ("commerce", "registration")
 LIST_NAMES = {BLACK: "严重失信主体名单 black list", RED: "守信激励名单 red list"}
 CSV_HEADER = ["名单 list", "日期 date", "视角 viewer", "企业编号 enterprise_id", "企业名称 name",
               "统一社会信用代码 uscc", "原因 reason", "部门 department", "记录类型 record_type",
@@ -138,13 +139,28 @@ def red_reasons(records: list[Disclosed], at: date) -> list[Reason]:
 
 def _compute(session: Session, at: date, kind: str,
              reasons: Callable[[list[Disclosed], date], list[Reason]]) -> list[ListEntry]:
-    entries = []
-    for eid, records in sorted(public_records_by_enterprise(session, at, list_types(kind)).items()):
-        found = reasons(records, at)
-        if found:
-            ident = identity(records)
-            entries.append(ListEntry(eid, ident.name, ident.uscc, found))
-    return entries
+    # reasons come from every list type but registration; registration is read afterwards, and only
+    # for the enterprises found, to name them (the same records identity() saw before: a million
+    # registrations are not read to list a few thousand enterprises)
+    by_enterprise = public_records_by_enterprise(session, at, list_types(kind) - {REGISTRATION})
+    found = {eid: r for eid, r in ((eid, reasons(records, at)) for eid, records in by_enterprise.items()) if r}
+    registrations = _registrations(session, at, sorted(found))
+    return [ListEntry(eid, ident.name, ident.uscc, found[eid])
+            for eid in sorted(found)
+            for ident in [identity(by_enterprise[eid] + registrations.get(eid, []))]]
+
+
+def _registrations(session: Session, at: date, ids: list[int]) -> dict[int, list[Disclosed]]:
+    """The public registration records of these (current) enterprises and the ids merged into them."""
+    successors = successor_map(session)
+    merged = [old for old, new in successors.items() if new in set(ids)]
+    out: dict[int, list[Disclosed]] = defaultdict(list)
+    wanted = ids + merged
+    for start in range(0, len(wanted), 5000):
+        part = wanted[start:start + 5000]
+        for d in disclose(session, Viewer.public(), at, current_records(session, part, types=[REGISTRATION])):
+            out[successors.get(d.enterprise_id, d.enterprise_id)].append(d)
+    return out
 
 
 def black_list(session: Session, at: date) -> list[ListEntry]:

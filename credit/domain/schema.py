@@ -12,7 +12,7 @@ from credit.kernel.models import Base
 log = logging.getLogger(__name__)
 
 MODEL_MODULES = ("credit.kernel.models", "matching.models", "credit.domain.workflow_models",
-                 "credit.domain.signature_models", "credit.domain.work_models")
+                 "credit.domain.signature_models", "credit.domain.work_models", "credit.domain.web_models")
 
 
 def metadata() -> MetaData:

@@ -12,7 +12,7 @@ from typing import TextIO
 
 from sqlalchemy import Engine
 
-from credit.domain import audit
+from credit.domain import audit, search_index
 from credit.domain.workflows import (
     GOVERNMENT_ROLES,
     ROLE_ADMIN,
@@ -73,6 +73,7 @@ def resolve_records(engine: Engine, actor: Actor, *, full: bool = False) -> Reso
     require_role(actor, *GOVERNMENT_ROLES)
     result = resolve(engine, full=full)
     with transaction(engine) as session:
+        search_index.refresh(session)  # search finds what resolve linked, merged or split
         audit.record(session, actor=str(actor), action="matching.resolve", subject="matching",
                      details={"mode": result.mode, "records": result.records, "new": len(result.new),
                               "merges": len(result.merges), "splits": len(result.splits),
@@ -86,6 +87,7 @@ def judge_records(engine: Engine, actor: Actor, left: str, right: str, verdict: 
     require_role(actor, ROLE_REVIEWER, ROLE_ADMIN)
     result = judge(engine, left, right, verdict, judged_by=actor.user, note=note)
     with transaction(engine) as session:
+        search_index.refresh(session)  # a judgement merges or splits: search follows
         audit.record(session, actor=str(actor), action="matching.judge", subject=f"pair:{result.left}|{result.right}",
                      reason=note, details={"verdict": verdict, "merges": len(result.resolution.merges),
                                            "splits": len(result.resolution.splits)})

@@ -1,0 +1,211 @@
+"""The search index: names, bigrams and codes of every enterprise's current public-openness records.
+
+Derived state, kept current incrementally: an enterprise is re-indexed when a record linked to it
+has a new version, when one of its links moved, or when a resolution run merged or split it.
+``refresh`` runs after every ``resolve_records`` and ``judge_records`` (the demo, the CLI and
+the job worker resolve through them); ``ensure_current`` (called by
+every search) catches up after a resolution run made any other way, so a search never misses
+what resolve did. The state row is locked while refreshing, so two workers never index twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+from weakref import WeakKeyDictionary
+
+from sqlalchemy import Engine, delete, func, insert, select
+from sqlalchemy.orm import Session
+
+from credit.domain.gate import Record
+from credit.domain.profile import current_records
+from credit.domain.web_models import SearchCode, SearchEntry, SearchGram, SearchState
+from credit.kernel.catalog import OPENNESS_PUBLIC, load_catalog
+from credit.kernel.identifiers import clean_code
+from credit.kernel.models import SourceRecord, utcnow
+from matching.models import EnterpriseEvent, RecordLink, ResolutionRun
+from matching.names import normalize, parse
+
+log = logging.getLogger(__name__)
+
+CHUNK = 2000
+CODE_ROLES = ("uscc", "reg_no", "org_code", "taxpayer_id")
+
+
+def gram_of(a: str, b: str) -> int:
+    """One bigram as an integer key."""
+    return (ord(a) << 21) | ord(b)
+
+
+def bigrams(text: str) -> set[int]:
+    """The character bigrams of a text."""
+    return {gram_of(text[i], text[i + 1]) for i in range(len(text) - 1)}
+
+
+def core_of(name: str) -> str:
+    """Trade name + industry of a name; the normalised name when parsing leaves less than two characters."""
+    parsed = parse(name)
+    core = parsed.core if len(parsed.core) >= 2 else parsed.normalized
+    return core.replace("(", "").replace(")", "")
+
+
+def _state(session: Session, lock: bool = False) -> SearchState:
+    stmt = select(SearchState).where(SearchState.id == 1)
+    state = session.scalars(stmt.with_for_update() if lock else stmt).first()
+    if state is None:
+        state = SearchState(id=1, run_id=0, source_id=0, event_id=0, links_at=None)
+        session.add(state)
+        session.flush()
+    return state
+
+
+def _latest(session: Session) -> tuple[int, int, int]:
+    return (int(session.scalar(select(func.max(ResolutionRun.id))) or 0),
+            int(session.scalar(select(func.max(SourceRecord.id))) or 0),
+            int(session.scalar(select(func.max(EnterpriseEvent.id))) or 0))
+
+
+def _run_started(session: Session, run_id: int) -> datetime | None:
+    """When the newest seen run started: links a run still open then stamped later are caught next time."""
+    return session.scalar(select(ResolutionRun.started_at).where(ResolutionRun.id == run_id)) or utcnow()
+
+
+_CHECKED: WeakKeyDictionary[Engine, float] = WeakKeyDictionary()
+CHECK_EVERY = 2.0  # seconds: a process looks for a resolution run made around it at most this often
+
+
+def ensure_current(session: Session) -> int:
+    """Re-index what changed since the last refresh when a resolution run happened since; how many.
+
+    ``refresh`` runs after every audited resolve already; this catches runs made any other way,
+    looking at most every CHECK_EVERY seconds per process and database.
+    """
+    engine = session.get_bind().engine
+    now = time.monotonic()
+    if now - _CHECKED.get(engine, -CHECK_EVERY) < CHECK_EVERY:
+        return 0
+    state_run = session.scalar(select(SearchState.run_id).where(SearchState.id == 1)) or 0
+    run_id = int(session.scalar(select(func.max(ResolutionRun.id))) or 0)
+    if state_run >= run_id:
+        _CHECKED[engine] = now
+        return 0
+    return refresh(session)
+
+
+def refresh(session: Session) -> int:
+    """Re-index every enterprise touched since the last refresh; returns how many were re-indexed."""
+    state = _state(session, lock=True)
+    run_id, source_id, event_id = _latest(session)
+    dirty = _dirty(session, state, source_id, event_id)
+    reindex(session, dirty)
+    state.run_id, state.source_id, state.event_id = run_id, source_id, event_id
+    state.links_at = _run_started(session, run_id)
+    session.flush()
+    log.info("search index: %d enterprises re-indexed", len(dirty))
+    return len(dirty)
+
+
+def _dirty(session: Session, state: SearchState, source_id: int, event_id: int) -> set[int]:
+    out: set[int] = set()
+    link_on = ((RecordLink.department == SourceRecord.department)
+               & (RecordLink.record_type == SourceRecord.record_type)
+               & (RecordLink.record_id == SourceRecord.record_id))
+    out.update(session.scalars(select(RecordLink.enterprise_id).join(SourceRecord, link_on).where(
+        SourceRecord.id > state.source_id, SourceRecord.id <= source_id)))
+    if state.links_at is not None:
+        out.update(session.scalars(select(RecordLink.enterprise_id).where(RecordLink.updated_at >= state.links_at)))
+    for eid, other in session.execute(select(EnterpriseEvent.enterprise_id, EnterpriseEvent.other_id).where(
+            EnterpriseEvent.id > state.event_id, EnterpriseEvent.id <= event_id)):
+        out.add(int(eid))
+        if other is not None:
+            out.add(int(other))
+    return out
+
+
+def reindex(session: Session, enterprise_ids: Iterable[int]) -> None:
+    """Replace the index rows of these enterprises by what their current records say."""
+    ids = sorted(set(enterprise_ids))
+    for start in range(0, len(ids), CHUNK):
+        part = ids[start:start + CHUNK]
+        session.execute(delete(SearchGram).where(SearchGram.enterprise_id.in_(part)))
+        session.execute(delete(SearchEntry).where(SearchEntry.enterprise_id.in_(part)))
+        session.execute(delete(SearchCode).where(SearchCode.enterprise_id.in_(part)))
+        names, codes = index_rows(current_records(session, part))
+        write_rows(session, names, codes)
+
+
+def index_rows(records: Sequence[Record]) -> tuple[list[tuple[int, str, bool]], set[tuple[str, int]]]:
+    """(enterprise id, name, former) and (code, enterprise id) of the public-openness records."""
+    catalog = load_catalog()
+    names: dict[tuple[int, str], tuple[int, str, bool]] = {}
+    codes: set[tuple[str, int]] = set()
+    for r in records:
+        rt = catalog.get(r.department, r.record_type)
+        if rt.openness_of(r.fields) != OPENNESS_PUBLIC:
+            continue
+        roles = rt.identity_columns
+        for name, former in _names(r.fields, roles):
+            names.setdefault((r.enterprise_id, normalize(name)), (r.enterprise_id, name, former))
+        codes.update((code, r.enterprise_id) for code in _codes(r.fields, roles))
+    return sorted(names.values(), key=lambda n: n[2]), codes
+
+
+def _names(fields: dict[str, Any], roles: dict[str, str]) -> list[tuple[str, bool]]:
+    out: list[tuple[str, bool]] = []
+    name = fields.get(roles.get("name", ""))
+    if isinstance(name, str) and name.strip():
+        out.append((name.strip(), False))
+    former = fields.get(roles.get("former_names", "")) or []
+    if isinstance(former, str):
+        former = former.split("；")
+    out += [(str(f).strip(), True) for f in former if str(f).strip()]
+    return out
+
+
+def _codes(fields: dict[str, Any], roles: dict[str, str]) -> set[str]:
+    out: set[str] = set()
+    for role in CODE_ROLES:
+        code = clean_code(fields.get(roles.get(role, "")))
+        if len(code) >= 9 and len(set(code)) > 1:
+            out.add(code)
+            if len(code) == 18:
+                out.add(code[8:17])  # its organization code (GB 32100 characters 9-17)
+            elif len(code) == 15 and not code.isdigit():
+                out.add(code[6:])  # a legacy taxpayer id's organization code
+    return out
+
+
+def write_rows(session: Session, names: list[tuple[int, str, bool]], codes: set[tuple[str, int]]) -> None:
+    """Insert entries (with their bigrams) and codes."""
+    next_id = int(session.scalar(select(func.max(SearchEntry.id))) or 0) + 1
+    entries, grams = [], []
+    for offset, (eid, name, former) in enumerate(names):
+        entry_id = next_id + offset
+        core = core_of(name)
+        entries.append({"id": entry_id, "enterprise_id": eid, "name": name[:300],
+                        "norm": normalize(name)[:300], "core": core[:300], "former": former})
+        grams += [{"gram": g, "entry_id": entry_id, "enterprise_id": eid} for g in bigrams(core)]
+    if entries:
+        session.execute(insert(SearchEntry), entries)
+    if grams:
+        session.execute(insert(SearchGram), grams)
+    if codes:
+        session.execute(insert(SearchCode), [{"code": c, "enterprise_id": e} for c, e in sorted(codes)])
+
+
+def rebuild(session: Session) -> int:
+    """Index every linked enterprise from scratch (after loading data straight into the tables)."""
+    session.execute(delete(SearchGram))
+    session.execute(delete(SearchEntry))
+    session.execute(delete(SearchCode))
+    ids = [int(i) for i in session.scalars(select(RecordLink.enterprise_id).distinct())]
+    reindex(session, ids)
+    state = _state(session, lock=True)
+    state.run_id, state.source_id, state.event_id = _latest(session)
+    state.links_at = _run_started(session, state.run_id)
+    session.flush()
+    return len(ids)
+

@@ -1,0 +1,148 @@
+"""Search: any code form straight to its enterprise; names by any usual fragment; only public names."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy.orm import Session
+
+from credit.domain import search_index
+from credit.domain.search import search
+from credit.domain.workflows import ROLE_PUBLIC, Actor, InvalidInput
+from tests.credit.builders import add_record, registration
+from tests.web.world import USCC1
+
+PUBLIC = Actor("citizen", ROLE_PUBLIC)
+
+
+@pytest.fixture
+def s(engine, tokens):
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+
+
+def ids(session, query, **kw):
+    return [h.enterprise_id for h in search(session, PUBLIC, query, **kw).hits]
+
+
+@pytest.mark.parametrize("query", [
+    USCC1, USCC1.lower(), " ９１４３０１００ＭＡ４Ｌ０ＸＸＸ１Ｘ ", "9143 0100 MA4L 0XXX 1X",
+    "430100000123456",  # registration number
+    "MA4L0XXX1", "MA4L0XXX-1", "ma4l0xxx-1",  # organization code with or without hyphen
+    "430100MA4L0XXX1",  # 15-character legacy taxpayer id
+])
+def test_any_code_form_leads_to_its_enterprise(s, query):
+    result = search(s, PUBLIC, query)
+    assert result.kind == "code" and result.only == 1
+
+
+@pytest.mark.parametrize("query", [
+    "长沙华盛网络科技有限公司", "华盛网络科技", "华盛网络", "华盛", "华盛网络科技有限责任公司",
+    "湖南（长沙）华盛网络科技有限公司", "华盛（长沙）网络科技有限公司", "华盛(长沙)网络科技股份有限公司",
+    "长沙华盛电子有限公司",  # a former name
+])
+def test_name_fragments_find_the_enterprise(s, query):
+    assert ids(s, query)[0] == 1
+
+
+def test_two_character_trade_name(s):
+    hits = search(s, PUBLIC, "华为").hits
+    assert [h.enterprise_id for h in hits] == [2] and hits[0].name == "深圳华为技术有限公司"
+
+
+def test_hit_carries_public_status_badges_and_the_former_name(s):
+    hit = search(s, PUBLIC, "长沙华盛电子").hits[0]
+    assert hit.status == "存续" and hit.uscc == USCC1
+    assert "严重失信主体名单" in hit.badges and "经营异常名录" in hit.badges
+    assert hit.matched == "长沙华盛电子有限公司"
+
+
+def test_names_and_codes_only_seen_by_government_or_queriers_find_nothing(s):
+    assert ids(s, "影子借款") == []  # a loan default borrower name (授权查询)
+    add_record(s, "public_security", "case", "PS-9", 5, party_name="湘江隐秘贸易有限公司", uscc="91430100MA4QQQQQ1Q")
+    search_index.reindex(s, [5])
+    assert ids(s, "隐秘贸易") == [] and search(s, PUBLIC, "91430100MA4QQQQQ1Q").total == 0
+
+
+def test_objection_badge(s):
+    from datetime import date
+
+    from credit.domain.objections import file_objection
+    from credit.domain.workflows import ROLE_ENTERPRISE
+
+    file_objection(s, Actor("李四", ROLE_ENTERPRISE, enterprise_id=2), "commerce", "registration", "REG-2",
+                   reason="名称有误", on=date.today())
+    assert "异议处理中" in search(s, PUBLIC, "华为").hits[0].badges
+
+
+def test_ranked_and_paginated(s):
+    for n in range(25):
+        registration(s, f"REG-P{n}", enterprise_id=100 + n, name=f"长沙华盛{n:02d}建材有限公司", uscc=None)
+    search_index.reindex(s, range(100, 125))
+    first = search(s, PUBLIC, "华盛", per_page=10)
+    assert first.total == 26 and first.pages == 3 and len(first.hits) == 10
+    assert ids(s, "长沙华盛网络科技有限公司")[0] == 1  # the exact name ranks first
+    third = search(s, PUBLIC, "华盛", page=3, per_page=10)
+    assert len(third.hits) == 6
+    seen = {h.enterprise_id for p in (1, 2, 3) for h in search(s, PUBLIC, "华盛", page=p, per_page=10).hits}
+    assert len(seen) == 26
+
+
+def test_one_character_is_refused_with_a_hint(s):
+    with pytest.raises(InvalidInput, match="两个字"):
+        search(s, PUBLIC, "华")
+
+
+def test_index_follows_resolve(engine, tokens, tmp_path):
+    """A record ingested and resolved through the platform is found by the next search."""
+    from credit.domain.uploads import resolve_records, upload_file
+    from credit.domain.workflows import ROLE_ADMIN, ROLE_CLERK
+
+    path = tmp_path / "reg.csv"
+    path.write_text("记录编号,统一社会信用代码,企业名称,登记状态,核准日期\nNEW-1,91430100MA4NEW0001,长沙新鲜出炉食品有限公司,存续,2020-01-01\n",
+                    encoding="utf-8")
+    upload_file(engine, Actor("王科员", ROLE_CLERK, "commerce"), path, "commerce", "registration")
+    with Session(engine) as s:
+        assert ids(s, "新鲜出炉") == []
+    resolve_records(engine, Actor("admin", ROLE_ADMIN))
+    with Session(engine) as s:
+        assert len(ids(s, "新鲜出炉")) == 1
+
+
+def test_index_catches_up_after_a_resolve_made_elsewhere(engine, tokens, tmp_path):
+    from matching.service import resolve
+
+    path = tmp_path / "reg.csv"
+    path.write_text("记录编号,企业名称,登记状态\nNEW-2,长沙迟到科技有限公司,存续\n", encoding="utf-8")
+    from ingest.loader import ingest_file
+
+    ingest_file(engine, path, "commerce", "registration")
+    resolve(engine)
+    with Session(engine) as s:
+        assert len(ids(s, "迟到科技")) == 1
+
+
+def test_badge_records_are_the_current_records(s):
+    from credit.domain.lists import list_types
+    from credit.domain.profile import current_records
+    from credit.domain.search import badge_records
+    from tests.credit.builders import penalty
+
+    penalty(s, "CF-1", "2026-01-01", kinds=["罚款"], fine=9.0, subject_name="新版本")  # a second version
+    add_record(s, "commerce", "abnormal_list", "AB-1", 1, op="revoke", name="长沙华盛网络科技有限公司")
+    types = list_types("black") | {("commerce", "abnormal_list")}
+    assert badge_records(s, [1, 2]) == current_records(s, [1, 2], types=types)
+    assert {r.record_id for r in badge_records(s, [1])} >= {"CF-1", "REG-1"} and "AB-1" not in {
+        r.record_id for r in badge_records(s, [1])}
+
+
+def test_a_reused_result_never_outlives_a_change(s):
+    from datetime import date
+
+    from credit.domain.objections import file_objection
+    from credit.domain.workflows import ROLE_ENTERPRISE
+
+    first = search(s, PUBLIC, "华为")
+    assert search(s, PUBLIC, "华为") is first  # nothing changed: the same result
+    file_objection(s, Actor("李四", ROLE_ENTERPRISE, enterprise_id=2), "commerce", "registration", "REG-2",
+                   reason="名称有误", on=date.today())
+    assert "异议处理中" in search(s, PUBLIC, "华为").hits[0].badges  # an audited step: computed again
