@@ -25,6 +25,8 @@ from typing import Any, NamedTuple
 import orjson
 
 from credit.kernel.catalog import IDENTITY_ROLES, RecordType
+from credit.kernel.personal import identity_needs_keys, protect_identity
+from ingest.protect import RowProtector, scrub_errors
 from ingest.readers import FileError, format_of, open_rows
 from ingest.validate import HeaderError, RowValidator, normalize_header
 
@@ -83,19 +85,33 @@ class FileInfo:
     unknown_headers: tuple[str, ...] = ()
 
 
-def prepare_row(validator: RowValidator, number: int, values: dict[str, Any]) -> tuple[Any, ...] | Rejected:
-    """Validate one raw row and serialise it for storage (a tuple in ``Prepared`` layout)."""
+def prepare_row(validator: RowValidator, number: int, values: dict[str, Any],
+                protector: RowProtector | None = None) -> tuple[Any, ...] | Rejected:
+    """Validate one raw row and serialise it for storage (a tuple in ``Prepared`` layout).
+
+    Personal values leave here sealed (fields, raw row), pseudonymised (identity) or masked (a
+    rejected row); a row holding any has a keyed content hash (ingest/protect.py)."""
+    protector = protector or RowProtector(validator.rtype)
     checked = validator.validate(values)
     if checked.errors:
-        return Rejected(number, checked.record_id, checked.errors, values)
-    fields_json = orjson.dumps(checked.fields, option=orjson.OPT_SORT_KEYS)
-    chash = hashlib.blake2b(checked.op.encode() + b"|" + fields_json, digest_size=16).hexdigest()
-    ident = checked.identity
+        return Rejected(number, checked.record_id, scrub_errors(checked.errors), protector.mask_raw(values))
+    fields = checked.fields
+    ident = _identity_tuple(checked.identity)
+    head = checked.op.encode() + b"|"
+    if protector.fields_personal(fields):
+        clear = orjson.dumps(fields, option=orjson.OPT_SORT_KEYS)
+        chash = protector.store.content_hash(head + clear)
+        fields_json = orjson.dumps(protector.seal_fields(fields), option=orjson.OPT_SORT_KEYS)
+    else:
+        fields_json = orjson.dumps(fields, option=orjson.OPT_SORT_KEYS)
+        chash = hashlib.blake2b(head + fields_json, digest_size=16).hexdigest()
+    if identity_needs_keys(ident):
+        ident = protect_identity(protector.store, ident)
     return (
         number, checked.record_id or "", checked.op, chash, fields_json.decode(),
-        orjson.dumps(values, default=str).decode(),
+        orjson.dumps(protector.seal_raw(values), default=str).decode(),
         orjson.dumps(checked.flags).decode() if checked.flags else None,
-        _identity_tuple(ident),
+        ident,
     )
 
 
@@ -114,15 +130,17 @@ def prepare_chunks(path: str | Path, rtype: RecordType, file_format: str | None,
     with open_rows(path, is_header=is_header, department=rtype.department, record_type=rtype.name,
                    format=file_format) as source:
         validator: RowValidator | None = None
+        protector: RowProtector | None = None
         chunk = Chunk(size=source.size)
         index = counted = 0  # the chunk's index, and its rows so far
         mine = part == 0
         for raw in source:
             if validator is None:
                 validator = _validator(rtype, source)
+                protector = RowProtector(rtype, None if validator.per_record_keys else list(source.headers))
                 yield FileInfo(source.format, source.encoding, tuple(validator.unknown_headers))
             if mine:
-                row = prepare_row(validator, raw.number, raw.values)
+                row = prepare_row(validator, raw.number, raw.values, protector)
                 if isinstance(row, Rejected):
                     chunk.rejected.append(row)
                 else:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
@@ -25,6 +26,23 @@ def _pg_url() -> str | None:
     if url and url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
     return url
+
+
+@pytest.fixture(autouse=True, scope="session")
+def data_keys(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Data keys for the whole run in a temporary key directory (personal values are encrypted
+    at rest; credit/kernel/keys.py), never the project's instance/keys."""
+    from credit.kernel import keys
+
+    folder = tmp_path_factory.mktemp("keys")
+    saved = {name: os.environ.pop(name, None) for name in (keys.ENV_KEYS, keys.ENV_KEY_FILE, keys.ENV_KEY_DIR)}
+    os.environ[keys.ENV_KEY_DIR] = str(folder)
+    path, _ = keys.init_keys(folder / keys.DATA_KEYS_NAME)
+    yield path
+    for name, value in saved.items():
+        os.environ.pop(name, None)
+        if value is not None:
+            os.environ[name] = value
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
