@@ -14,7 +14,7 @@ import sys
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from credit.cli import credit_cmds, ingest_cmds, matching_cmds
+from credit.cli import credit_cmds, ingest_cmds, keys_cmds, matching_cmds
 from credit.cli.common import safe_url
 from credit.kernel.db import database_url
 from credit.kernel.errors import InvalidInput, LianzhengError
@@ -22,7 +22,7 @@ from credit.kernel.errors import InvalidInput, LianzhengError
 log = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-COMMAND_MODULES = (ingest_cmds, matching_cmds, credit_cmds)
+COMMAND_MODULES = (ingest_cmds, matching_cmds, credit_cmds, keys_cmds)
 
 
 def main(argv: list[str] | None = None) -> int:

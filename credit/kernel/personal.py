@@ -108,7 +108,7 @@ def protect_identity(store: KeyStore, identity: tuple[Any, ...]) -> tuple[Any, .
     """An identity tuple (IDENTITY_ROLES order) with its person-carrying values pseudonymised."""
     out = list(identity)
     out[PERSON_POS] = identity_value(store, PERSON_ROLE, out[PERSON_POS])
-    for pos, role in zip(CODE_POS, CODE_ROLES):
+    for pos in CODE_POS:
         if is_individual_code(out[pos]):
             out[pos] = individual_code_pseudonym(store, out[pos])
     return tuple(out)
