@@ -10,7 +10,6 @@ processes keep both cores busy.
 from __future__ import annotations
 
 import gc
-import hashlib
 import logging
 import multiprocessing
 import operator
@@ -25,7 +24,6 @@ from typing import Any, NamedTuple
 import orjson
 
 from credit.kernel.catalog import IDENTITY_ROLES, RecordType
-from credit.kernel.personal import identity_needs_keys, protect_identity
 from ingest.protect import RowProtector, scrub_errors
 from ingest.readers import FileError, format_of, open_rows
 from ingest.validate import HeaderError, RowValidator, normalize_header
@@ -95,21 +93,10 @@ def prepare_row(validator: RowValidator, number: int, values: dict[str, Any],
     checked = validator.validate(values)
     if checked.errors:
         return Rejected(number, checked.record_id, scrub_errors(checked.errors), protector.mask_raw(values))
-    fields = checked.fields
-    ident = _identity_tuple(checked.identity)
-    head = checked.op.encode() + b"|"
-    if protector.fields_personal(fields):
-        clear = orjson.dumps(fields, option=orjson.OPT_SORT_KEYS)
-        chash = protector.store.content_hash(head + clear)
-        fields_json = orjson.dumps(protector.seal_fields(fields), option=orjson.OPT_SORT_KEYS)
-    else:
-        fields_json = orjson.dumps(fields, option=orjson.OPT_SORT_KEYS)
-        chash = hashlib.blake2b(head + fields_json, digest_size=16).hexdigest()
-    if identity_needs_keys(ident):
-        ident = protect_identity(protector.store, ident)
+    chash, fields_json, raw_json, ident = protector.protect(checked.op, checked.fields,
+                                                           _identity_tuple(checked.identity), values)
     return (
-        number, checked.record_id or "", checked.op, chash, fields_json.decode(),
-        orjson.dumps(protector.seal_raw(values), default=str).decode(),
+        number, checked.record_id or "", checked.op, chash, fields_json, raw_json,
         orjson.dumps(checked.flags).decode() if checked.flags else None,
         ident,
     )

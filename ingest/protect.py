@@ -4,21 +4,39 @@ A valid row's personal values are sealed in its normalised fields and in its raw
 columns carry pseudonyms, and its content hash is keyed; a rejected row's personal values are
 masked (rejected rows go to the clerk's rejects file, never to the database). The keys are loaded
 on the first row that needs them, so a file without personal data needs none.
+
+This is ingest's hot path. An ID number recurs across an enterprise's records, so everything
+derived from one value (its sealed form, the JSON bytes before and after sealing, its pseudonym) is
+memoised, and the row's JSON is dumped once and the sealed value spliced into the bytes.
 """
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
+
+import orjson
 
 from credit.kernel import keys as keystore
 from credit.kernel.catalog import CODE_TYPES, Column, RecordType
-from credit.kernel.keys import KeyStore, public_mask
-from credit.kernel.personal import is_individual_code, mask_kind, plan_for, scrub
+from credit.kernel.keys import KeyStore, person_pseudonym, public_mask
+from credit.kernel.personal import (
+    PERSON_POS,
+    identity_needs_keys,
+    is_individual_code,
+    mask_kind,
+    plan_for,
+    protect_identity,
+    scrub,
+)
 from ingest import normalize as nz
 from ingest.validate import normalize_header
 
 CODE = "code"  # a raw cell under a code column: personal when it is a 20-character taxpayer id
 _INDIVIDUAL_MIN = 20
+_MEMO_LIMIT = 1 << 16
+_SORTED = orjson.OPT_SORT_KEYS
+Splice = tuple[bytes, bytes] | None  # (bytes of "key":clear, bytes of "key":sealed), None: nothing to seal
 
 
 class RowProtector:
@@ -35,6 +53,12 @@ class RowProtector:
         self._kinds: dict[str, str | None] = {}
         self._store: KeyStore | None = None
         self._targets = None if headers is None else [h for h in headers if self.header_kind(h) is not None]
+        self._raw_personal = [(h, k) for h in self._targets or () if (k := self.header_kind(h)) not in (None, CODE)]
+        self._raw_codes = [h for h in self._targets or () if self.header_kind(h) == CODE]
+        self._splices: dict[tuple[str, bool], dict[Any, Splice]] = {}
+        self._pseudonyms: dict[Any, str | None] = {}
+        # the fast path handles one personal column (every type of the catalog has at most one)
+        self._person = self.plan.personal[0] if len(self.plan.personal) == 1 else None
 
     @property
     def store(self) -> KeyStore:
@@ -57,13 +81,106 @@ class RowProtector:
             self._kinds[header] = kind
         return kind
 
-    def fields_personal(self, fields: dict[str, Any]) -> bool:
-        """Whether normalised fields hold a personal value."""
-        return not self.plan.empty and self.plan.needs_sealing(fields)
+    # ------------------------------------------------------------ valid rows
 
-    def seal_fields(self, fields: dict[str, Any]) -> dict[str, Any]:
-        """The fields with every personal value sealed."""
-        return self.plan.seal(fields, self.store)
+    def protect(self, op: str, fields: dict[str, Any], identity: tuple[Any, ...],
+                values: dict[str, Any]) -> tuple[str, str, str, tuple[Any, ...]]:
+        """(content hash, fields JSON, raw JSON, identity) of a valid row, as stored."""
+        head = op.encode() + b"|"
+        clear = orjson.dumps(fields, option=_SORTED)
+        individual = False
+        for key in self.plan.codes:
+            code = fields.get(key)
+            if code.__class__ is str and len(code) == _INDIVIDUAL_MIN:
+                individual = True
+                break
+        person = self._person
+        value = fields.get(person[0]) if person is not None else None
+        if individual or (person is None and self.plan.needs_sealing(fields)):
+            store = self.store
+            chash = store.content_hash(head + clear)
+            stored = orjson.dumps(self.plan.seal(fields, store), option=_SORTED)
+            identity = protect_identity(store, identity) if identity_needs_keys(identity) else identity
+        elif value is not None and value != "":
+            chash = self.store.content_hash(head + clear)
+            stored = self._splice_fields(clear, fields, person)  # type: ignore[arg-type]
+            identity = self._person_identity(identity)
+        else:
+            chash, stored = hashlib.blake2b(head + clear, digest_size=16).hexdigest(), clear
+            if identity[PERSON_POS]:  # an identity column from elsewhere (not the case in the catalog)
+                identity = protect_identity(self.store, identity)
+        return chash, stored.decode(), self.seal_raw_json(values), identity
+
+    def _splice_fields(self, clear: bytes, fields: dict[str, Any], person: tuple[str, str]) -> bytes:
+        key, kind = person
+        splice = self._splice(key, fields[key], kind)
+        if splice is not None:
+            stored = clear.replace(splice[0], splice[1], 1)
+            if len(stored) != len(clear):
+                return stored
+        return orjson.dumps(self.plan.seal(fields, self.store), option=_SORTED)  # not found as expected
+
+    def _splice(self, key: str, value: Any, kind: str, mask: bool = True) -> Splice:
+        """The memoised bytes that replace a clear value by its sealed form in a row's JSON."""
+        memo = self._splices.get((key, mask))
+        if memo is None:
+            memo = self._splices[(key, mask)] = {}
+        try:
+            return memo[value]
+        except KeyError:
+            pass
+        except TypeError:  # an unhashable value (a JSON list): no memo
+            return self._make_splice(key, value, kind if mask else "")
+        splice = memo[value] = self._make_splice(key, value, kind if mask else "")
+        if len(memo) >= _MEMO_LIMIT:
+            memo.clear()
+        return splice
+
+    def _make_splice(self, key: str, value: Any, kind: str) -> Splice:
+        if nz.is_empty(value):
+            return None
+        sealed = self.store.seal(value, kind)
+        key_json = orjson.dumps(key)
+        return key_json + b":" + orjson.dumps(value, default=str), key_json + b":" + orjson.dumps(sealed)
+
+    def _person_identity(self, identity: tuple[Any, ...]) -> tuple[Any, ...]:
+        value = identity[PERSON_POS]
+        if not value:
+            return identity
+        found = self._pseudonyms.get(value, "")
+        if found == "":
+            found = person_pseudonym(self.store, value)
+            if len(self._pseudonyms) >= _MEMO_LIMIT:
+                self._pseudonyms.clear()
+            self._pseudonyms[value] = found
+        return identity[:PERSON_POS] + (found,) + identity[PERSON_POS + 1:]
+
+    def seal_raw_json(self, values: dict[str, Any]) -> str:
+        """The raw row's JSON with every personal cell sealed."""
+        raw = orjson.dumps(values, default=str)
+        if self._targets is not None:  # a table: its personal and code headers are known
+            for header, kind in self._raw_personal:
+                value = values.get(header)
+                if value is not None and value != "":
+                    raw = self._splice_raw(raw, values, header, value, kind)
+            for header in self._raw_codes:
+                value = values.get(header)
+                if value is not None and len(value if value.__class__ is str else str(value)) >= _INDIVIDUAL_MIN \
+                        and is_individual_code(nz.to_code(value)):
+                    raw = self._splice_raw(raw, values, header, value, "id_number")
+            return raw.decode()
+        for header, kind in self._personal_cells(values):
+            raw = self._splice_raw(raw, values, header, values[header], kind)
+        return raw.decode()
+
+    def _splice_raw(self, raw: bytes, values: dict[str, Any], header: str, value: Any, kind: str) -> bytes:
+        splice = self._splice(header, value, kind, mask=False)  # a raw row is never shown: no mask
+        if splice is None:
+            return raw
+        stored = raw.replace(splice[0], splice[1], 1)
+        if len(stored) == len(raw):  # not where expected: seal the dict instead
+            return orjson.dumps(self.seal_raw(values), default=str)
+        return stored
 
     def _personal_cells(self, values: dict[str, Any], every: bool = False) -> list[tuple[str, str]]:
         """(header, mask kind) of the raw cells that hold a personal value (``every``: look at
@@ -71,15 +188,19 @@ class RowProtector:
         found = []
         headers = values if every or self._targets is None else self._targets
         for header in headers:
-            kind = self.header_kind(header)
             value = values.get(header)
-            if kind is None or nz.is_empty(value):
+            if value is None or value == "":
+                continue
+            kind = self.header_kind(header)
+            if kind is None:
                 continue
             if kind == CODE:
                 text = value if value.__class__ is str else str(value)
                 if len(text) < _INDIVIDUAL_MIN or not is_individual_code(nz.to_code(value)):
                     continue
                 kind = "id_number"
+            elif nz.is_empty(value):
+                continue
             found.append((header, kind))
         return found
 
@@ -88,11 +209,12 @@ class RowProtector:
         cells = self._personal_cells(values)
         if not cells:
             return values
-        store = self.store
         out = dict(values)
-        for header, kind in cells:
-            out[header] = store.seal(out[header], kind)
+        for header, _kind in cells:
+            out[header] = self.store.seal(out[header], "")
         return out
+
+    # ------------------------------------------------------------ rejected rows
 
     def mask_raw(self, values: dict[str, Any]) -> dict[str, Any]:
         """A rejected raw row with personal cells masked and ID-shaped text elsewhere masked too."""

@@ -30,7 +30,6 @@ from typing import Any
 import orjson
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from stdnum.cn import ric
 
 from credit.kernel.errors import LianzhengError
 from credit.kernel.identifiers import clean_code, mask_id_number, mask_phone
@@ -98,13 +97,16 @@ class KeyStore:
         return cipher
 
     def seal(self, value: Any, kind: str = "id_number") -> dict[str, str]:
-        """The sealed form of a value under the active key, with its public mask (memoised)."""
+        """The sealed form of a value under the active key, with its public mask (memoised; kind
+        ``""``: no mask, for values never shown, such as a raw row's cells)."""
         memo_key = (kind, value) if value.__class__ in (str, int) else None
         if memo_key is not None:
             found = self._sealed.get(memo_key)
             if found is not None:
                 return found
-        sealed = {SEALED: self.encrypt(value, self.active), MASK: public_mask(kind, value)}
+        sealed = {SEALED: self.encrypt(value, self.active)}
+        if kind:
+            sealed[MASK] = public_mask(kind, value)
         if memo_key is not None:
             if len(self._sealed) >= _MEMO_LIMIT:
                 self._sealed.clear()
@@ -143,7 +145,7 @@ class KeyStore:
         if found is None:
             digest = hmac.new(self.person_key, code.encode("utf-8"), hashlib.sha256).digest()
             body = f"{int.from_bytes(digest[:16], 'big') % 10 ** 17:017d}"
-            found = body + (ric.calc_check_digit(body) if person_shaped(code) else "Z")
+            found = body + (gb11643_check(body) if person_shaped(code) else "Z")
             if len(self._pseudonyms) >= _MEMO_LIMIT:
                 self._pseudonyms.clear()
             self._pseudonyms[code] = found
@@ -152,6 +154,14 @@ class KeyStore:
     def content_hash(self, data: bytes) -> str:
         """A keyed 128-bit hash of a row's content (no guessing the personal values inside it)."""
         return hashlib.blake2b(data, digest_size=16, key=self.content_key).hexdigest()
+
+
+_GB11643_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def gb11643_check(body: str) -> str:
+    """The check character of the first 17 digits of a resident ID number (GB 11643, ISO 7064 MOD 11-2)."""
+    return "10X98765432"[sum(int(d) * w for d, w in zip(body, _GB11643_WEIGHTS)) % 11]
 
 
 def _subkey(index_key: bytes, purpose: bytes) -> bytes:
