@@ -33,6 +33,7 @@ from ingest import normalize as nz
 from ingest.validate import normalize_header
 
 CODE = "code"  # a raw cell under a code column: personal when it is a 20-character taxpayer id
+SAME = "$same"  # a raw cell that is exactly its normalised value: {"$same": field key}, sealed there
 _INDIVIDUAL_MIN = 20
 _MEMO_LIMIT = 1 << 16
 _SORTED = orjson.OPT_SORT_KEYS
@@ -51,11 +52,12 @@ class RowProtector:
             for name in (col.zh, col.key, *col.aliases):
                 self._lookup.setdefault(normalize_header(name), col)
         self._kinds: dict[str, str | None] = {}
+        self._columns: dict[str, str | None] = {}  # raw header -> column key
         self._store: KeyStore | None = None
         self._targets = None if headers is None else [h for h in headers if self.header_kind(h) is not None]
         self._raw_personal = [(h, k) for h in self._targets or () if (k := self.header_kind(h)) not in (None, CODE)]
         self._raw_codes = [h for h in self._targets or () if self.header_kind(h) == CODE]
-        self._splices: dict[tuple[str, bool], dict[Any, Splice]] = {}
+        self._splices: dict[tuple[str, bool, bool], dict[Any, Splice]] = {}
         self._pseudonyms: dict[Any, str | None] = {}
         # the fast path handles one personal column (every type of the catalog has at most one)
         self._person = self.plan.personal[0] if len(self.plan.personal) == 1 else None
@@ -84,8 +86,8 @@ class RowProtector:
     # ------------------------------------------------------------ valid rows
 
     def protect(self, op: str, fields: dict[str, Any], identity: tuple[Any, ...],
-                values: dict[str, Any]) -> tuple[str, str, str, tuple[Any, ...]]:
-        """(content hash, fields JSON, raw JSON, identity) of a valid row, as stored."""
+                values: dict[str, Any]) -> tuple[str, bytes, bytes, tuple[Any, ...]]:
+        """(content hash, fields JSON, raw JSON, identity) of a valid row, as stored (JSON as UTF-8)."""
         head = op.encode() + b"|"
         clear = orjson.dumps(fields, option=_SORTED)
         individual = False
@@ -109,7 +111,7 @@ class RowProtector:
             chash, stored = hashlib.blake2b(head + clear, digest_size=16).hexdigest(), clear
             if identity[PERSON_POS]:  # an identity column from elsewhere (not the case in the catalog)
                 identity = protect_identity(self.store, identity)
-        return chash, stored.decode(), self.seal_raw_json(values), identity
+        return chash, stored, self.seal_raw_json(values, fields if stored is not clear else None), identity
 
     def _splice_fields(self, clear: bytes, fields: dict[str, Any], person: tuple[str, str]) -> bytes:
         key, kind = person
@@ -120,28 +122,29 @@ class RowProtector:
                 return stored
         return orjson.dumps(self.plan.seal(fields, self.store), option=_SORTED)  # not found as expected
 
-    def _splice(self, key: str, value: Any, kind: str, mask: bool = True) -> Splice:
-        """The memoised bytes that replace a clear value by its sealed form in a row's JSON."""
-        memo = self._splices.get((key, mask))
+    def _splice(self, key: str, value: Any, kind: str, mask: bool = True, same: bool = False) -> Splice:
+        """The memoised bytes that replace a clear value by its sealed form in a row's JSON (with
+        ``same``: by a reference to the field ``kind`` that holds it sealed)."""
+        memo = self._splices.get((key, mask, same))
         if memo is None:
-            memo = self._splices[(key, mask)] = {}
+            memo = self._splices[(key, mask, same)] = {}
         try:
             return memo[value]
         except KeyError:
             pass
         except TypeError:  # an unhashable value (a JSON list): no memo
-            return self._make_splice(key, value, kind if mask else "")
-        splice = memo[value] = self._make_splice(key, value, kind if mask else "")
+            return self._make_splice(key, value, kind if mask or same else "", same)
+        splice = memo[value] = self._make_splice(key, value, kind if mask or same else "", same)
         if len(memo) >= _MEMO_LIMIT:
             memo.clear()
         return splice
 
-    def _make_splice(self, key: str, value: Any, kind: str) -> Splice:
+    def _make_splice(self, key: str, value: Any, kind: str, same: bool = False) -> Splice:
         if nz.is_empty(value):
             return None
-        sealed = self.store.seal(value, kind)
+        stored = {SAME: kind} if same else self.store.seal(value, kind)
         key_json = orjson.dumps(key)
-        return key_json + b":" + orjson.dumps(value, default=str), key_json + b":" + orjson.dumps(sealed)
+        return key_json + b":" + orjson.dumps(value, default=str), key_json + b":" + orjson.dumps(stored)
 
     def _person_identity(self, identity: tuple[Any, ...]) -> tuple[Any, ...]:
         value = identity[PERSON_POS]
@@ -155,26 +158,39 @@ class RowProtector:
             self._pseudonyms[value] = found
         return identity[:PERSON_POS] + (found,) + identity[PERSON_POS + 1:]
 
-    def seal_raw_json(self, values: dict[str, Any]) -> str:
-        """The raw row's JSON with every personal cell sealed."""
+    def seal_raw_json(self, values: dict[str, Any], fields: dict[str, Any] | None = None) -> bytes:
+        """The raw row's JSON (UTF-8) with every personal cell sealed, or, when the cell is exactly
+        its normalised value (in ``fields``, already sealed there), a reference to that field."""
         raw = orjson.dumps(values, default=str)
         if self._targets is not None:  # a table: its personal and code headers are known
             for header, kind in self._raw_personal:
                 value = values.get(header)
                 if value is not None and value != "":
-                    raw = self._splice_raw(raw, values, header, value, kind)
+                    raw = self._splice_raw(raw, values, header, value, kind, fields)
             for header in self._raw_codes:
                 value = values.get(header)
                 if value is not None and len(value if value.__class__ is str else str(value)) >= _INDIVIDUAL_MIN \
                         and is_individual_code(nz.to_code(value)):
-                    raw = self._splice_raw(raw, values, header, value, "id_number")
-            return raw.decode()
+                    raw = self._splice_raw(raw, values, header, value, "id_number", fields)
+            return raw
         for header, kind in self._personal_cells(values):
-            raw = self._splice_raw(raw, values, header, values[header], kind)
-        return raw.decode()
+            raw = self._splice_raw(raw, values, header, values[header], kind, fields)
+        return raw
 
-    def _splice_raw(self, raw: bytes, values: dict[str, Any], header: str, value: Any, kind: str) -> bytes:
-        splice = self._splice(header, value, kind, mask=False)  # a raw row is never shown: no mask
+    def _column_key(self, header: str) -> str | None:
+        key = self._columns.get(header, "")
+        if key == "":
+            col = self._lookup.get(normalize_header(header)) if header.__class__ is str else None
+            key = self._columns[header] = col.key if col is not None else None
+        return key
+
+    def _splice_raw(self, raw: bytes, values: dict[str, Any], header: str, value: Any, kind: str,
+                    fields: dict[str, Any] | None) -> bytes:
+        key = self._column_key(header) if fields is not None else None
+        if key is not None and value.__class__ is str and fields.get(key) == value:  # type: ignore[union-attr]
+            splice = self._splice(header, value, key, mask=False, same=True)
+        else:
+            splice = self._splice(header, value, kind, mask=False)  # a raw row is never shown: no mask
         if splice is None:
             return raw
         stored = raw.replace(splice[0], splice[1], 1)

@@ -22,6 +22,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import select
@@ -167,6 +168,12 @@ def _mask(col: Column, value: Any) -> Any:
     return "*" * len(str(value))
 
 
+@lru_cache(maxsize=256)
+def _sensitive_keys(rt: RecordType) -> frozenset[str]:
+    """The columns that may hold a personal value: personal ones, and code columns."""
+    return frozenset(c.key for c in rt.columns if c.personal or c.type in CODE_TYPES)
+
+
 def _personal(col: Column, value: Any) -> bool:
     return col.personal or is_sealed(value) or (col.type in CODE_TYPES and is_individual_code(value))
 
@@ -185,12 +192,13 @@ def _visible_fields(rt: RecordType, fields: dict[str, Any], kind: str,
     """The fields a viewer sees: personal values masked, or in clear where policy unmasks them for
     government users (each such field named in ``revealed``, for the audit entry)."""
     unmasked = set(load_policy()["masking"]["government_unmasked"]) if kind == GOVERNMENT else set()
+    sensitive = _sensitive_keys(rt)
     out: dict[str, Any] = {}
     for col in rt.columns:
         if col.key in HIDDEN_KEYS:
             continue
         value = fields.get(col.key)
-        if value not in (None, "") and _personal(col, value):
+        if col.key in sensitive and value not in (None, "") and _personal(col, value):
             if unmasked and _government_sees(rt, col, unmasked):
                 value = keys.current().open(value) if is_sealed(value) else value
                 if revealed is not None:

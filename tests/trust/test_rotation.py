@@ -38,7 +38,9 @@ def loaded(engine: Engine, tmp_path: Path, own_keys: Path) -> Engine:
         w = csv.writer(fh)
         w.writerow(["记录编号", "行政相对人名称", "法定代表人证件号码", "处罚类别", "处罚决定日期"])
         for n in range(ROWS):
-            w.writerow([f"P{n}", f"长沙某某{n}号店", f"4301021980010{n:04d}", "罚款", "2026-01-10"])
+            number = f"4301021980010{n:04d}"  # every other one written with spaces: sealed in the raw row too
+            w.writerow([f"P{n}", f"长沙某某{n}号店", number if n % 2 else f"{number[:6]} {number[6:]}", "罚款",
+                        "2026-01-10"])
     ingest_file(engine, path, "commerce", "penalty")
     return engine
 
@@ -60,7 +62,7 @@ def test_rotation_re_encrypts_every_value_and_changes_nothing_else(loaded: Engin
     before = _snapshot(loaded)
     first = keys.current().active
     result = rotate_keys(loaded, ADMIN, batch=5)
-    assert result.finished and result.rows == ROWS and result.values == 2 * ROWS and result.retired == [first]
+    assert result.finished and result.rows == ROWS and result.values == ROWS + ROWS // 2 and result.retired == [first]
     after = _snapshot(loaded)
     assert {k: v[:3] for k, v in after.items()} == {k: v[:3] for k, v in before.items()}
     assert {kid for v in after.values() for kid in v[3]} == {result.to}
@@ -82,7 +84,7 @@ def test_an_interrupted_rotation_resumes_and_old_keys_stay_readable(loaded: Engi
         rotate_keys(loaded, ADMIN, batch=4, progress=stop_after_first_batch)
     halfway = _snapshot(loaded)
     assert {kid for v in halfway.values() for kid in v[3]} == {first, keys.current().active}
-    assert all(len(v[0]) == 2 for v in halfway.values())  # every value opens, under either key
+    assert all(len(v[0]) in (1, 2) for v in halfway.values())  # every value opens, under either key
     assert key_status(loaded).rotating_to == keys.current().active
     result = rotate_keys(loaded, ADMIN, batch=4)
     assert result.resumed and result.finished and result.rows == ROWS - 4

@@ -118,6 +118,20 @@ def test_identity_columns_hold_pseudonyms_of_one_person(loaded: Engine) -> None:
     assert rows["M1"].legal_rep_id == store.pseudonym(TAX20[:18])
 
 
+def test_raw_rows_hold_a_reference_or_a_sealed_cell(engine: Engine, tmp_path: Path) -> None:
+    """A raw cell that is exactly its normalised value points at the sealed field; one written
+    otherwise is sealed itself."""
+    pen = _csv(tmp_path / "pen.csv", [
+        ["记录编号", "行政相对人名称", "法定代表人证件号码", "处罚类别", "处罚决定日期"],
+        ["P1", "长沙某某科技有限公司", ID_NO, "罚款", "2026-01-10"],
+        ["P2", "长沙某某科技有限公司", "430102 19800101 123x", "罚款", "2026-01-11"]])
+    ingest_file(engine, pen, "commerce", "penalty")
+    with Session(engine) as session:
+        raw = {r.record_id: json.loads(r.raw)["法定代表人证件号码"] for r in session.scalars(select(SourceRecord))}
+    assert raw["P1"] == {"$same": "legal_rep_id_number"}
+    assert keys.is_sealed(raw["P2"]) and keys.current().open(raw["P2"]) == "430102 19800101 123x"
+
+
 def test_an_upheld_correction_stores_the_new_id_number_sealed(loaded: Engine) -> None:
     new_id = "430102198202021234"
     with Session(loaded) as session:
