@@ -53,11 +53,13 @@ class RowProtector:
                 self._lookup.setdefault(normalize_header(name), col)
         self._kinds: dict[str, str | None] = {}
         self._columns: dict[str, str | None] = {}  # raw header -> column key
+        self._refs: dict[str, dict[str, str]] = {}
+        self._raw_sealed: dict[tuple[type, Any], dict[str, str]] = {}
         self._store: KeyStore | None = None
         self._targets = None if headers is None else [h for h in headers if self.header_kind(h) is not None]
         self._raw_personal = [(h, k) for h in self._targets or () if (k := self.header_kind(h)) not in (None, CODE)]
         self._raw_codes = [h for h in self._targets or () if self.header_kind(h) == CODE]
-        self._splices: dict[tuple[str, bool, bool], dict[Any, Splice]] = {}
+        self._splices: dict[str, dict[Any, Splice]] = {}
         self._pseudonyms: dict[Any, str | None] = {}
         # the fast path handles one personal column (every type of the catalog has at most one)
         self._person = self.plan.personal[0] if len(self.plan.personal) == 1 else None
@@ -122,29 +124,27 @@ class RowProtector:
                 return stored
         return orjson.dumps(self.plan.seal(fields, self.store), option=_SORTED)  # not found as expected
 
-    def _splice(self, key: str, value: Any, kind: str, mask: bool = True, same: bool = False) -> Splice:
-        """The memoised bytes that replace a clear value by its sealed form in a row's JSON (with
-        ``same``: by a reference to the field ``kind`` that holds it sealed)."""
-        memo = self._splices.get((key, mask, same))
+    def _splice(self, key: str, value: Any, kind: str) -> Splice:
+        """The memoised bytes that replace a clear value by its sealed form in the fields' JSON."""
+        memo = self._splices.get(key)
         if memo is None:
-            memo = self._splices[(key, mask, same)] = {}
+            memo = self._splices[key] = {}
         try:
             return memo[value]
         except KeyError:
             pass
-        except TypeError:  # an unhashable value (a JSON list): no memo
-            return self._make_splice(key, value, kind if mask or same else "", same)
-        splice = memo[value] = self._make_splice(key, value, kind if mask or same else "", same)
+        except TypeError:  # an unhashable value: no memo
+            return self._make_splice(key, value, kind)
+        splice = memo[value] = self._make_splice(key, value, kind)
         if len(memo) >= _MEMO_LIMIT:
             memo.clear()
         return splice
 
-    def _make_splice(self, key: str, value: Any, kind: str, same: bool = False) -> Splice:
+    def _make_splice(self, key: str, value: Any, kind: str) -> Splice:
         if nz.is_empty(value):
             return None
-        stored = {SAME: kind} if same else self.store.seal(value, kind)
         key_json = orjson.dumps(key)
-        return key_json + b":" + orjson.dumps(value, default=str), key_json + b":" + orjson.dumps(stored)
+        return key_json + b":" + orjson.dumps(value, default=str), key_json + b":" + orjson.dumps(self.store.seal(value, kind))
 
     def _person_identity(self, identity: tuple[Any, ...]) -> tuple[Any, ...]:
         value = identity[PERSON_POS]
@@ -160,22 +160,22 @@ class RowProtector:
 
     def seal_raw_json(self, values: dict[str, Any], fields: dict[str, Any] | None = None) -> bytes:
         """The raw row's JSON (UTF-8) with every personal cell sealed, or, when the cell is exactly
-        its normalised value (in ``fields``, already sealed there), a reference to that field."""
-        raw = orjson.dumps(values, default=str)
+        its normalised value (in ``fields``, sealed there), a reference to that field. The row's
+        dict is changed in place: it is this row's own, and nothing reads it after."""
         if self._targets is not None:  # a table: its personal and code headers are known
             for header, kind in self._raw_personal:
                 value = values.get(header)
                 if value is not None and value != "":
-                    raw = self._splice_raw(raw, values, header, value, kind, fields)
+                    self._seal_cell(values, header, value, kind, fields)
             for header in self._raw_codes:
                 value = values.get(header)
                 if value is not None and len(value if value.__class__ is str else str(value)) >= _INDIVIDUAL_MIN \
                         and is_individual_code(nz.to_code(value)):
-                    raw = self._splice_raw(raw, values, header, value, "id_number", fields)
-            return raw
-        for header, kind in self._personal_cells(values):
-            raw = self._splice_raw(raw, values, header, values[header], kind, fields)
-        return raw
+                    self._seal_cell(values, header, value, "id_number", fields)
+        else:
+            for header, kind in self._personal_cells(values):
+                self._seal_cell(values, header, values[header], kind, fields)
+        return orjson.dumps(values, default=str)
 
     def _column_key(self, header: str) -> str | None:
         key = self._columns.get(header, "")
@@ -184,19 +184,27 @@ class RowProtector:
             key = self._columns[header] = col.key if col is not None else None
         return key
 
-    def _splice_raw(self, raw: bytes, values: dict[str, Any], header: str, value: Any, kind: str,
-                    fields: dict[str, Any] | None) -> bytes:
+    def _seal_cell(self, values: dict[str, Any], header: str, value: Any, kind: str,
+                   fields: dict[str, Any] | None) -> None:
         key = self._column_key(header) if fields is not None else None
         if key is not None and value.__class__ is str and fields.get(key) == value:  # type: ignore[union-attr]
-            splice = self._splice(header, value, key, mask=False, same=True)
-        else:
-            splice = self._splice(header, value, kind, mask=False)  # a raw row is never shown: no mask
-        if splice is None:
-            return raw
-        stored = raw.replace(splice[0], splice[1], 1)
-        if len(stored) == len(raw):  # not where expected: seal the dict instead
-            return orjson.dumps(self.seal_raw(values), default=str)
-        return stored
+            values[header] = self._refs.get(key) or self._refs.setdefault(key, {SAME: key})
+            return
+        memo = self._raw_sealed
+        memo_key: tuple[type, Any] | None = (value.__class__, value)
+        try:
+            sealed = memo.get(memo_key)  # type: ignore[arg-type]
+        except TypeError:  # unhashable (a JSON list)
+            sealed, memo_key = None, None
+        if sealed is None:
+            if nz.is_empty(value):
+                return
+            sealed = self.store.seal(value, "")  # a raw row is never shown: no mask
+            if memo_key is not None:
+                if len(memo) >= _MEMO_LIMIT:
+                    memo.clear()
+                memo[memo_key] = sealed
+        values[header] = sealed
 
     def _personal_cells(self, values: dict[str, Any], every: bool = False) -> list[tuple[str, str]]:
         """(header, mask kind) of the raw cells that hold a personal value (``every``: look at
@@ -219,16 +227,6 @@ class RowProtector:
                 continue
             found.append((header, kind))
         return found
-
-    def seal_raw(self, values: dict[str, Any]) -> dict[str, Any]:
-        """The raw row with every personal cell sealed (the row itself when it has none)."""
-        cells = self._personal_cells(values)
-        if not cells:
-            return values
-        out = dict(values)
-        for header, _kind in cells:
-            out[header] = self.store.seal(out[header], "")
-        return out
 
     # ------------------------------------------------------------ rejected rows
 
