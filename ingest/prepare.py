@@ -96,7 +96,9 @@ def prepare_row(validator: RowValidator, number: int, values: dict[str, Any],
         return Rejected(number, checked.record_id, scrub_errors(checked.errors), protector.mask_raw(values))
     chash, fields_json, raw_json, ident = protector.protect(checked.op, checked.fields,
                                                            _identity_tuple(checked.identity), values)
-    if not as_bytes:
+    if as_bytes:  # exact-size copies: orjson's own buffers, kept for a whole chunk, fragment the heap
+        fields_json, raw_json = memoryview(fields_json).tobytes(), memoryview(raw_json).tobytes()
+    else:
         fields_json, raw_json = fields_json.decode(), raw_json.decode()  # type: ignore[assignment]
     return (
         number, checked.record_id or "", checked.op, chash, fields_json, raw_json,
