@@ -64,7 +64,12 @@ def max_upload_bytes() -> int:
 
 
 def _mb(size: int) -> str:
-    return f"{size / (1 << 20):.1f} MB" if size < (10 << 20) else f"{size >> 20} MB"
+    """A size as people read it: 512 MB, 1.5 MB, 12 KB, 800 B."""
+    if size >= 10 << 20:
+        return f"{size >> 20} MB"
+    if size >= 1 << 20:
+        return f"{size / (1 << 20):.1f} MB"
+    return f"{size >> 10} KB" if size >= 1 << 10 else f"{size} B"
 
 
 def too_large_message(limit: int | None = None) -> str:

@@ -9,7 +9,6 @@ original name survives only as a display name, cleaned, for messages and the bat
 from __future__ import annotations
 
 import logging
-import os
 import unicodedata
 import uuid
 from collections.abc import Iterator
@@ -44,16 +43,25 @@ class Staged:
     size: int
 
 
-def display_name(name: str | None) -> str:
-    """The sender's file name, for display: its last path part, no control characters, bounded."""
+def _last_part(name: str | None) -> str:
     text = unicodedata.normalize("NFC", str(name or ""))
     text = text.replace("\\", "/").rsplit("/", 1)[-1]
-    text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C").strip().strip(".")
-    return text[:_NAME_LIMIT] or "upload"
+    return "".join(ch for ch in text if unicodedata.category(ch)[0] != "C").strip()
+
+
+def display_name(name: str | None) -> str:
+    """The sender's file name, for display: its last path part, no control or format characters,
+    at most 200 characters (the extension kept)."""
+    text = _last_part(name).strip(".")
+    if len(text) > _NAME_LIMIT:
+        stem, dot, ext = text.rpartition(".")
+        text = (stem[:_NAME_LIMIT - len(ext) - 1] + dot + ext) if dot and len(ext) < 10 else text[:_NAME_LIMIT]
+    return text or "upload"
 
 
 def _extension(name: str) -> str:
-    ext = os.path.splitext(display_name(name))[1].lower()
+    last = _last_part(name)
+    ext = "." + last.rsplit(".", 1)[1].lower() if "." in last else ""
     if ext not in EXTENSIONS:
         known = " ".join(sorted(EXTENSIONS))
         raise InvalidInput(f"不支持的文件类型“{ext or '无扩展名'}”（支持 {known}）/ unsupported file type '{ext}' "
