@@ -24,6 +24,11 @@ def register(sub: Any) -> None:
     q.set_defaults(func=cmd_rotate)
     q = keys_sub.add_parser("status", help="密钥及其使用情况 / the keys and how many rows use each")
     q.set_defaults(func=cmd_status)
+    q = keys_sub.add_parser("seal", help="加密启用加密前以明文存入的个人信息 / seal personal values stored in clear "
+                                         "before encryption at rest; then run resolve --full")
+    q.add_argument("--batch", type=positive_int, default=500, help="rows per transaction (default 500)")
+    add_user_option(q)
+    q.set_defaults(func=cmd_seal)
     p.set_defaults(func=lambda _args: p.print_help() or 2)
 
 
@@ -82,4 +87,16 @@ def cmd_status(args: argparse.Namespace) -> int:
     if status.rotating_to:
         lines.append(f"轮换进行中 rotation under way → {status.rotating_to}: run `python -m credit keys rotate`")
     say("\n".join(lines))
+    return 0
+
+
+def cmd_seal(args: argparse.Namespace) -> int:
+    from credit.domain.keyring import seal_clear_values
+
+    result = seal_clear_values(engine(), Actor(args.user, ROLE_ADMIN), batch=args.batch)
+    kinds = ", ".join(f"{k} {v}" for k, v in sorted(result.by_type.items())) or "—"
+    say(f"已加密 / sealed {result.rows} 行明文个人信息 rows stored in clear ({kinds})")
+    if result.rows:
+        say("匹配键仍基于明文，请运行 / matching keys were built from the clear numbers: run "
+            "`python -m credit resolve --full`")
     return 0

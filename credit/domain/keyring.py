@@ -11,6 +11,7 @@ stay as they were.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,9 +24,12 @@ from sqlalchemy import Engine, Table, func, or_, select, update
 from credit.domain import audit
 from credit.domain.workflows import ROLE_ADMIN, Actor, require_role
 from credit.kernel import keys
+from credit.kernel.catalog import RecordType, load_catalog
 from credit.kernel.db import transaction
 from credit.kernel.keys import KeyStore, is_sealed, key_id
-from credit.kernel.models import SourceRecord
+from credit.kernel.models import Batch, SourceRecord
+from credit.kernel.personal import CODE_ROLES, PERSON_ROLE, identity_value, plan_for
+from ingest.protect import RowProtector
 
 log = logging.getLogger(__name__)
 
@@ -160,4 +164,78 @@ def rotate_keys(engine: Engine, actor: Actor, *, batch: int = BATCH_ROWS,
                      details={"from": old, "resumed": resumed, "rows": result.rows, "values": result.values,
                               "finished": result.finished, "retired": result.retired})
     log.info("key rotation to %s: %d rows, %d values, finished %s", to, result.rows, result.values, result.finished)
+    return result
+
+
+# ---------------------------------------------------------------- values stored before encryption
+
+
+@dataclass
+class SealResult:
+    """What sealing clear values did: rows sealed, by record type."""
+
+    rows: int = 0
+    by_type: dict[str, int] = field(default_factory=dict)
+
+
+_IDENTITY = (PERSON_ROLE, *CODE_ROLES)
+
+
+def _sealed_row(store: KeyStore, rtype: RecordType, protector: RowProtector, row: Any) -> dict[str, Any] | None:
+    """The new column values of one row stored in clear, or None when it holds nothing personal."""
+    plan = plan_for(rtype)
+    fields = orjson.loads(row.fields)
+    if not plan.needs_sealing(fields):
+        return None
+    clear = orjson.dumps(fields, option=orjson.OPT_SORT_KEYS)
+    stored = orjson.dumps(plan.seal(fields, store), option=orjson.OPT_SORT_KEYS).decode()
+    raw = orjson.loads(row.raw or "{}")
+    new = {"fields": stored, "content_hash": store.content_hash(row.op.encode() + b"|" + clear),
+           "raw": protector.seal_raw_json(raw, fields).decode() if isinstance(raw, dict) else row.raw}
+    new.update({role: identity_value(store, role, getattr(row, role)) for role in _IDENTITY})
+    if row.file_format == "correction":  # its hashes were taken over the clear text
+        new["file_hash"] = hashlib.sha256(f"sealed|{row.id}|{stored}".encode()).hexdigest()
+    return new
+
+
+def seal_clear_values(engine: Engine, actor: Actor, *, batch: int = BATCH_ROWS,
+                      progress: Progress | None = None) -> SealResult:
+    """Seal the personal values of records stored before encryption at rest, as ingest stores them
+    now (fields, raw row, identity pseudonyms, keyed content hash); audited. Idempotent and
+    resumable. Matching keys were built from the clear numbers: run a full resolve afterwards."""
+    require_role(actor, ROLE_ADMIN)
+    store = keys.current()
+    result = SealResult()
+    t: Table = SourceRecord.__table__  # type: ignore[assignment]
+    b: Table = Batch.__table__  # type: ignore[assignment]
+    for rtype in load_catalog():
+        if plan_for(rtype).empty:
+            continue
+        protector = RowProtector(rtype)
+        where = (t.c.department == rtype.department) & (t.c.record_type == rtype.name) & ~t.c.fields.like('%"$enc"%')
+        query = (select(t.c.id, t.c.op, t.c.fields, t.c.raw, t.c.batch_id, b.c.file_format,
+                        *[t.c[role] for role in _IDENTITY]).join(b, b.c.id == t.c.batch_id).where(where))
+        after, seen = 0, 0
+        while True:
+            with transaction(engine) as session:
+                rows = session.execute(query.where(t.c.id > after).order_by(t.c.id).limit(batch)).all()
+                for row in rows:
+                    new = _sealed_row(store, rtype, protector, row)
+                    if new is None:
+                        continue
+                    if "file_hash" in new:
+                        session.execute(update(b).where(b.c.id == row.batch_id).values(file_hash=new["file_hash"]))
+                    session.execute(update(t).where(t.c.id == row.id).values(**new))
+                    result.rows += 1
+                    result.by_type[f"{rtype.department}/{rtype.name}"] = result.by_type.get(
+                        f"{rtype.department}/{rtype.name}", 0) + 1
+            if not rows:
+                break
+            after, seen = rows[-1].id, seen + len(rows)
+            if progress:
+                progress(seen, seen, result.rows)
+    with transaction(engine) as session:
+        audit.record(session, actor=str(actor), action="keys.seal", subject="source_records",
+                     details={"rows": result.rows, "by_type": result.by_type, "key": store.active})
+    log.info("sealed the clear personal values of %d rows", result.rows)
     return result
