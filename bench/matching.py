@@ -89,6 +89,10 @@ def _prefix_truth(path: Path, prefix: str) -> None:
 def ingest(db_url: str, files: list[tuple[str, str, Path]]) -> float:
     """Ingest every file with the CLI; seconds taken."""
     env = {**os.environ, "CREDIT_DATABASE_URL": db_url}
+    if not (os.environ.get("CREDIT_KEY_FILE") or os.environ.get("CREDIT_DATA_KEYS")):  # ID numbers are sealed
+        from credit.kernel import keys
+
+        env["CREDIT_KEY_FILE"] = str(keys.init_keys(Path(db_url.removeprefix("sqlite:///")).parent / "keys.json")[0])
     t0 = time.perf_counter()
     for department, record_type, path in files:
         subprocess.run([sys.executable, "-m", "credit", "ingest", "-d", department, "-t", record_type, "-q",

@@ -35,6 +35,8 @@ from defusedxml import ElementTree as SafeET
 from openpyxl.styles.numbers import is_date_format
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
 
+from ingest import safety
+
 log = logging.getLogger(__name__)
 
 SAMPLE_BYTES = 1 << 20
@@ -87,6 +89,14 @@ class RawRow:
 def _fail(path: str | Path, zh: str, en: str) -> FileError:
     """Build a FileError whose message is '中文 / English: file'."""
     return FileError(f"{zh} / {en}: {path}")
+
+
+def _refuse(path: str | Path, check: Callable[..., None], *args: Any) -> None:
+    """Run one of ingest/safety.py's checks; its refusal becomes a FileError naming the file."""
+    try:
+        check(*args)
+    except safety.Refused as exc:
+        raise FileError(f"{exc}: {path}") from None
 
 
 class _Recoder:
@@ -173,6 +183,7 @@ def open_rows(
     src = RowSource(path, fmt)
     if src.size == 0:
         raise _fail(path, "文件为空", "file is empty")
+    _refuse(path, safety.check_size, src.size)
     log.debug("opening %s as %s", path, fmt)
     if fmt == "csv":
         src._start(_csv_rows(src, is_header))
@@ -209,18 +220,18 @@ def detect_encoding(path: str | Path, sample: bytes, whole: bool) -> str:
         raise _fail(path, "文件为空（只有空白）", "file is empty (whitespace only)")
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise _fail(path, "不支持 UTF-16 编码，请另存为 UTF-8", "UTF-16 is not supported, save as UTF-8")
-    if b"\x00" in sample:
-        raise _fail(path, "不是文本文件（含二进制内容）", "not a text file (binary content)")
+    _refuse(path, safety.check_text_sample, sample)
     if sample.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     for encoding in ("utf-8", "gb18030"):
         if _decodes(sample, encoding, whole):
             return encoding
-    guess = charset_normalizer.from_bytes(sample).best()
-    if guess is None:
-        raise _fail(path, "无法识别文件的字符编码", "cannot detect the text encoding")
-    log.info("%s: encoding guessed as %s", path, guess.encoding)
-    return str(guess.encoding)
+    # the exchange formats allow UTF-8 (with or without BOM) and GB18030/GBK only
+    guess = charset_normalizer.from_bytes(sample[:65536]).best()
+    looks = f"（看起来像 {guess.encoding}）" if guess is not None else ""
+    raise _fail(path, f"无法识别文件的字符编码，既不是 UTF-8 也不是 GB18030{looks}，请另存为 UTF-8",
+                f"the text is neither UTF-8 nor GB18030{f' (it looks like {guess.encoding})' if guess else ''}; "
+                "save it as UTF-8")
 
 
 def _decodes(sample: bytes, encoding: str, whole: bool) -> bool:
@@ -397,10 +408,17 @@ class _XlsxParts:
 
 def _xlsx_rows(src: RowSource, is_header: HeaderTest | None) -> Iterator[RawRow]:
     """Rows of the first worksheet of an XLSX file."""
+    with open(src.path, "rb") as fh:
+        magic = fh.read(4)
+    if magic == b"\xd0\xcf\x11\xe0":
+        raise _fail(src.path, "这是旧版 Excel (.xls) 或加密的工作簿，请另存为不加密的 .xlsx",
+                    "an old Excel (.xls) or an encrypted workbook: save it as .xlsx without a password")
     try:
         zf = src._stack.enter_context(zipfile.ZipFile(src.path))
+        _refuse(src.path, safety.check_package, src.path, zf)
         parts = _xlsx_parts(zf)
-    except (zipfile.BadZipFile, KeyError, OSError, SafeET.ParseError, DefusedXmlException) as exc:
+    except (zipfile.BadZipFile, KeyError, OSError, SafeET.ParseError, DefusedXmlException, EOFError,
+            ValueError, zlib.error, NotImplementedError, RuntimeError) as exc:
         raise _fail(src.path, "文件已损坏或不是有效的 xlsx 文件（可能未上传完整）",
                     f"corrupt or not a valid xlsx file, possibly truncated ({exc})") from None
     if parts.xml_size > CALAMINE_MAX_XML_BYTES:
@@ -456,14 +474,16 @@ def _calamine_sheet(src: RowSource) -> Iterator[tuple[int, list[Cell]]]:
     try:
         book = python_calamine.CalamineWorkbook.from_path(src.path)
         sheet = book.get_sheet_by_index(0)
-    except Exception as exc:  # calamine raises its own and plain errors for damaged files
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # noqa: B036 - calamine raises its own errors, plain ones and (Rust) panics
         raise _fail(src.path, "文件已损坏或不是有效的 xlsx 文件（可能未上传完整）",
                     f"corrupt or not a valid xlsx file, possibly truncated ({exc})") from None
     src._stack.callback(book.close)
     first_row = sheet.start[0] if sheet.start else 0
     total = max(1, (sheet.end[0] + 1) if sheet.end else 1)
     offset: int | None = None
-    for index, raw in enumerate(sheet.iter_rows()):
+    for index, raw in enumerate(_guarded_rows(src, sheet)):
         cells = [_calamine_cell(c) for c in raw]
         if offset is None and not _is_blank(cells):
             # iter_rows pads from row 1 in 0.9.1; anchor on the first non-blank row to be sure.
@@ -471,6 +491,21 @@ def _calamine_sheet(src: RowSource) -> Iterator[tuple[int, list[Cell]]]:
         number = index + (offset or 0) + 1
         src._progress = functools.partial(_fraction, src.size, number, total)
         yield number, cells
+
+
+def _guarded_rows(src: RowSource, sheet: Any) -> Iterator[list[Cell]]:
+    """calamine's rows; its errors (and Rust panics, which are BaseExceptions) become a FileError."""
+    rows = iter(sheet.iter_rows())
+    while True:
+        try:
+            raw = next(rows)
+        except StopIteration:
+            return
+        except (KeyboardInterrupt, SystemExit, GeneratorExit):
+            raise
+        except BaseException as exc:  # noqa: B036 - pyo3 panics derive from BaseException
+            raise _fail(src.path, "xlsx 工作表内容损坏", f"damaged worksheet data ({type(exc).__name__})") from None
+        yield raw
 
 
 def _calamine_cell(value: Cell) -> Cell:
@@ -484,17 +519,17 @@ def _calamine_cell(value: Cell) -> Cell:
 
 def _stream_sheet(src: RowSource, zf: zipfile.ZipFile, parts: _XlsxParts) -> Iterator[tuple[int, list[Cell]]]:
     """(worksheet row number, cells) parsed incrementally from the sheet XML, memory kept flat."""
-    strings = _SharedStrings(zf, parts.shared_strings) if parts.shared_strings else None
-    dates = _date_styles(zf, parts.styles) if parts.styles else frozenset()
-    epoch = CALENDAR_MAC_1904 if parts.date1904 else CALENDAR_WINDOWS_1900
-    stream = src._stack.enter_context(zf.open(parts.sheet))
-    total = max(1, zf.getinfo(parts.sheet).file_size)
-    src._progress = lambda: src.size * stream.tell() // total
-    convert = _CellConverter(strings, dates, epoch)
     try:
+        strings = _SharedStrings(zf, parts.shared_strings) if parts.shared_strings else None
+        dates = _date_styles(zf, parts.styles) if parts.styles else frozenset()
+        epoch = CALENDAR_MAC_1904 if parts.date1904 else CALENDAR_WINDOWS_1900
+        stream = src._stack.enter_context(zf.open(parts.sheet))
+        total = max(1, zf.getinfo(parts.sheet).file_size)
+        src._progress = lambda: src.size * stream.tell() // total
+        convert = _CellConverter(strings, dates, epoch)
         yield from _sheet_rows(_PrologGuard(stream), convert)
     except (StdET.ParseError, DefusedXmlException, zipfile.BadZipFile, zlib.error, EOFError,
-            ValueError, IndexError) as exc:
+            ValueError, IndexError, KeyError, TypeError, OverflowError) as exc:
         raise _fail(src.path, "xlsx 工作表内容损坏", f"damaged worksheet data ({exc})") from None
 
 
@@ -756,6 +791,8 @@ def _xml_rows(src: RowSource, department: str | None, record_type: str | None) -
         line = exc.position[0] if getattr(exc, "position", None) else "?"
         raise _fail(src.path, f"XML 格式错误，位于第 {line} 行（{exc}）",
                     f"malformed XML at line {line} ({exc})") from None
+    except (LookupError, UnicodeError) as exc:  # an encoding the declaration names but no codec knows
+        raise _fail(src.path, f"XML 声明的字符编码无法使用（{exc}）", f"the XML declares an unusable encoding ({exc})") from None
 
 
 def _xml_records(src: RowSource, department: str | None, record_type: str | None) -> Iterator[RawRow]:
@@ -783,6 +820,8 @@ def _xml_reader(src: RowSource) -> Any:
     sample, whole = _sample(src)
     if not sample.removeprefix(codecs.BOM_UTF8).strip():
         raise _fail(src.path, "文件为空（只有空白）", "file is empty (whitespace only)")
+    if not sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        _refuse(src.path, safety.check_text_sample, sample)
     head = sample[:200].decode("latin-1")
     match = _DECL_RE.match(head)
     declared = match.group(2).lower() if match else None

@@ -29,20 +29,20 @@ def _pg_url() -> str | None:
 
 
 @pytest.fixture(autouse=True, scope="session")
-def signing_key_directory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """The run's signing keys in a temporary key directory, never the project's instance/keys.
+def data_keys(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Data keys for the whole run in a temporary key directory (personal values are encrypted
+    at rest; credit/kernel/keys.py), never the project's instance/keys."""
+    from credit.kernel import keys
 
-    A key directory another fixture already made under the run's temporary folder is kept.
-    """
-    saved = os.environ.get("CREDIT_KEY_DIR")
-    base = tmp_path_factory.getbasetemp()
-    if saved is None or base not in Path(saved).parents:
-        os.environ["CREDIT_KEY_DIR"] = str(tmp_path_factory.mktemp("keys"))
-    yield
-    if saved is None:
-        os.environ.pop("CREDIT_KEY_DIR", None)
-    else:
-        os.environ["CREDIT_KEY_DIR"] = saved
+    folder = tmp_path_factory.mktemp("keys")
+    saved = {name: os.environ.pop(name, None) for name in (keys.ENV_KEYS, keys.ENV_KEY_FILE, keys.ENV_KEY_DIR)}
+    os.environ[keys.ENV_KEY_DIR] = str(folder)
+    path, _ = keys.init_keys(folder / keys.DATA_KEYS_NAME)
+    yield path
+    for name, value in saved.items():
+        os.environ.pop(name, None)
+        if value is not None:
+            os.environ[name] = value
 
 
 @pytest.fixture(autouse=True)

@@ -14,7 +14,7 @@ import sys
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from credit.cli import account_cmds, credit_cmds, ingest_cmds, job_cmds, matching_cmds, trust_cmds
+from credit.cli import account_cmds, credit_cmds, ingest_cmds, job_cmds, keys_cmds, matching_cmds, trust_cmds
 from credit.cli.common import safe_url
 from credit.kernel.db import database_url
 from credit.kernel.errors import InvalidInput, LianzhengError
@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 # one module per command group, each with register(sub); a new group is a module added here
-COMMAND_MODULES = (ingest_cmds, matching_cmds, credit_cmds, trust_cmds, job_cmds, account_cmds)
+COMMAND_MODULES = (ingest_cmds, matching_cmds, credit_cmds, keys_cmds, trust_cmds, job_cmds, account_cmds)
 EPILOG = """\
 python -m credit COMMAND --help 说明每个命令 / explains each command. Docs: docs/cli.md.
 

@@ -11,7 +11,8 @@ record at a time). Rules, in order:
 5. the enterprise sees its own records of the openness levels policy allows, whatever their
    window (marked 停止公示 when no longer public); for others it is the public;
 6. a government user sees every shared record;
-7. personal columns are masked, except for government users where policy allows;
+7. personal values are masked (a sealed value carries its mask: no key needed), except for
+   government users where policy allows: those are decrypted, and ``disclose`` audits which;
 8. an open objection marks the record 异议处理中; approved repair ends publication early.
 """
 
@@ -21,15 +22,20 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from credit.domain import audit
 from credit.domain.policy import Publicity, load_policy, publicity_of, record_date
 from credit.domain.workflow_models import Objection, RepairApplication
-from credit.kernel.catalog import OPENNESS_PUBLIC, Column, RecordType, load_catalog
+from credit.kernel import keys
+from credit.kernel.catalog import CODE_TYPES, OPENNESS_PUBLIC, Column, RecordType, load_catalog
 from credit.kernel.identifiers import mask_id_number, mask_phone
+from credit.kernel.keys import MASK, is_sealed
+from credit.kernel.personal import PERSON_ROLE, is_individual_code
 
 log = logging.getLogger(__name__)
 
@@ -146,9 +152,15 @@ def _may_see(kind: str, rt: RecordType, openness: str, public_now: bool) -> bool
 
 
 def _mask(col: Column, value: Any) -> Any:
+    """The public form of a personal value; a sealed value carries it (no key needed)."""
     if value in (None, ""):
         return value
     how = load_policy()["masking"]["by_type"].get(col.type, load_policy()["masking"]["default"])
+    if col.type in CODE_TYPES and not col.personal:
+        how = "id_number"  # an individual business's taxpayer id: an ID number plus two digits
+    if is_sealed(value):
+        masked = str(value.get(MASK, ""))
+        return masked if how in ("id_number", "phone") else "*" * len(masked)
     if how == "id_number":
         return mask_id_number(str(value))
     if how == "phone":
@@ -156,15 +168,43 @@ def _mask(col: Column, value: Any) -> Any:
     return "*" * len(str(value))
 
 
-def _visible_fields(rt: RecordType, fields: dict[str, Any], kind: str) -> dict[str, Any]:
+@lru_cache(maxsize=256)
+def _sensitive_keys(rt: RecordType) -> frozenset[str]:
+    """The columns that may hold a personal value: personal ones, and code columns."""
+    return frozenset(c.key for c in rt.columns if c.personal or c.type in CODE_TYPES)
+
+
+def _personal(col: Column, value: Any) -> bool:
+    return col.personal or is_sealed(value) or (col.type in CODE_TYPES and is_individual_code(value))
+
+
+def _government_sees(rt: RecordType, col: Column, unmasked: set[str]) -> bool:
+    """Whether policy unmasks this column for government users: listed itself, or (an individual
+    taxpayer id, which is an ID number plus two digits) the type's ID-number column is listed."""
+    if f"{rt.department}/{rt.name}.{col.key}" in unmasked:
+        return True
+    person = rt.identity_columns.get(PERSON_ROLE)
+    return not col.personal and person is not None and f"{rt.department}/{rt.name}.{person}" in unmasked
+
+
+def _visible_fields(rt: RecordType, fields: dict[str, Any], kind: str,
+                    revealed: list[str] | None = None) -> dict[str, Any]:
+    """The fields a viewer sees: personal values masked, or in clear where policy unmasks them for
+    government users (each such field named in ``revealed``, for the audit entry)."""
     unmasked = set(load_policy()["masking"]["government_unmasked"]) if kind == GOVERNMENT else set()
+    sensitive = _sensitive_keys(rt)
     out: dict[str, Any] = {}
     for col in rt.columns:
         if col.key in HIDDEN_KEYS:
             continue
         value = fields.get(col.key)
-        if col.personal and f"{rt.department}/{rt.name}.{col.key}" not in unmasked:
-            value = _mask(col, value)
+        if col.key in sensitive and value not in (None, "") and _personal(col, value):
+            if unmasked and _government_sees(rt, col, unmasked):
+                value = keys.current().open(value) if is_sealed(value) else value
+                if revealed is not None:
+                    revealed.append(col.key)
+            else:
+                value = _mask(col, value)
         out[col.key] = value
     return out
 
@@ -180,8 +220,12 @@ def _marks(record: Record, marks: Marks, publicity: Publicity, at: date, kind: s
     return tuple(out)
 
 
-def decide(record: Record, viewer: Viewer, at: date, marks: Marks | None = None) -> Disclosed | None:
-    """What ``viewer`` sees of ``record`` on ``at``, or None when it may see nothing."""
+def decide(record: Record, viewer: Viewer, at: date, marks: Marks | None = None,
+           revealed: list[str] | None = None) -> Disclosed | None:
+    """What ``viewer`` sees of ``record`` on ``at``, or None when it may see nothing.
+
+    Personal values shown in clear (government users, where policy allows) are decrypted here and
+    their ``department/type/record_id.field`` appended to ``revealed``; ``disclose`` audits them."""
     marks = marks or Marks()
     rt = load_catalog().get(record.department, record.record_type)
     dated = record_date(rt, record.fields)
@@ -198,10 +242,18 @@ def decide(record: Record, viewer: Viewer, at: date, marks: Marks | None = None)
     return Disclosed(
         record.department, rt.department_zh, record.record_type, rt.zh, record.record_id,
         record.enterprise_id, openness, dated, publicity, public_now and openness == OPENNESS_PUBLIC,
-        _marks(record, marks, publicity, at, kind), _visible_fields(rt, record.fields, kind),
+        _marks(record, marks, publicity, at, kind), _visible(rt, record, kind, revealed),
         {"batch_id": record.batch_id, "file_hash": record.file_hash,
          "row_number": record.row_number, "version": record.version},
     )
+
+
+def _visible(rt: RecordType, record: Record, kind: str, revealed: list[str] | None) -> dict[str, Any]:
+    shown: list[str] = []
+    fields = _visible_fields(rt, record.fields, kind, shown)
+    if revealed is not None:
+        revealed += [f"{'/'.join(record.key)}.{key}" for key in shown]
+    return fields
 
 
 def load_marks(session: Session, at: date) -> Marks:
@@ -223,6 +275,13 @@ def load_marks(session: Session, at: date) -> Marks:
 def disclose(session: Session, viewer: Viewer, at: date, records: Iterable[Record]) -> list[Disclosed]:
     """The records ``viewer`` may see on ``at``, filtered, masked and marked. The only way out."""
     marks = load_marks(session, at)
-    shown = [d for d in (decide(r, viewer, at, marks) for r in records) if d is not None]
+    revealed: list[str] = []
+    shown = [d for d in (decide(r, viewer, at, marks, revealed) for r in records) if d is not None]
     log.debug("gate: %s sees %d records on %s", viewer.kind, len(shown), at)
+    if revealed:
+        enterprises = sorted({d.enterprise_id for d in shown})
+        audit.record(session, actor=viewer.user or viewer.kind, action="personal.unmask",
+                     subject=f"enterprise:{enterprises[0]}" if len(enterprises) == 1 else "records",
+                     reason=f"viewer {viewer.kind}",
+                     details={"as_of": at, "fields": revealed, "enterprises": enterprises})
     return shown

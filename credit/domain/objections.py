@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -33,8 +34,11 @@ from credit.domain.workflows import (
     require_text,
 )
 from credit.domain.workingdays import add_working_days
+from credit.kernel import keys
 from credit.kernel.catalog import IDENTITY_ROLES, load_catalog
+from credit.kernel.keys import KeyStore
 from credit.kernel.models import Batch, SourceRecord
+from credit.kernel.personal import PERSON_ROLE, identity_value, is_individual_code, plan_of
 from matching.models import RecordLink
 
 log = logging.getLogger(__name__)
@@ -64,8 +68,9 @@ def linked_enterprise(session: Session, department: str, record_type: str, recor
     return int(eid)
 
 
-def _identity_view(previous: SourceRecord, fields: dict[str, Any]) -> dict[str, Any]:
-    """The identity columns of a new version: the previous ones, updated from corrected values."""
+def _identity_view(previous: SourceRecord, fields: dict[str, Any], store: Callable[[], KeyStore]) -> dict[str, Any]:
+    """The identity columns of a new version: the previous ones, updated from corrected values
+    (a corrected ID number as its pseudonym, like ingest stores it)."""
     view = {c: getattr(previous, c) for c in IDENTITY_COLUMNS}
     rt = load_catalog().get(previous.department, previous.record_type)
     old = json.loads(previous.fields or "{}")
@@ -74,7 +79,9 @@ def _identity_view(previous: SourceRecord, fields: dict[str, Any]) -> dict[str, 
         if role in view and value != old.get(key):
             if isinstance(value, list):
                 value = "；".join(str(v) for v in value)
-            view[role] = None if value in (None, "") else str(value).strip()
+            value = None if value in (None, "") else str(value).strip()
+            needs_keys = role == PERSON_ROLE or is_individual_code(value)
+            view[role] = identity_value(store(), role, value) if value and needs_keys else value
     return view
 
 
@@ -85,9 +92,12 @@ def append_version(
     """Append a corrected (op='upsert') or revoking (op='revoke') version with its own batch row.
 
     The identity view (what matching sees) follows corrected identity values, so a corrected
-    name or code reaches the next resolution run.
-    """
-    text = json.dumps(fields, ensure_ascii=False, sort_keys=True)
+    name or code reaches the next resolution run. Personal values are stored as ingest stores
+    them: sealed in the fields, pseudonymised in the identity columns; the hashes cover only
+    what is stored (no clear personal value)."""
+    plan = plan_of(previous.department, previous.record_type)
+    stored = plan.seal(fields, keys.current()) if plan.needs_sealing(fields) else fields
+    text = json.dumps(stored, ensure_ascii=False, sort_keys=True)
     digest = hashlib.sha256(f"{previous.id}|{op}|{note}|{text}".encode()).hexdigest()
     batch = Batch(department=previous.department, record_type=previous.record_type,
                   filename=note, file_hash=digest, file_format="correction", uploaded_by=by,
@@ -103,7 +113,7 @@ def append_version(
         record_id=previous.record_id, version=version + 1, op=op, content_hash=digest[:32],
         fields=text, raw=json.dumps({"correction": note, "by": by}, ensure_ascii=False),
         flags=None, batch_id=batch.id, file_hash=digest, row_number=1,
-        **_identity_view(previous, fields),
+        **_identity_view(previous, fields, keys.current),
     )
     session.add(src)
     session.flush()

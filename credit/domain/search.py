@@ -38,6 +38,7 @@ from credit.domain.search_index import core_of, gram_of
 from credit.domain.web_models import SearchCode, SearchEntry, SearchGram
 from credit.domain.workflow_models import AuditEntry
 from credit.domain.workflows import Actor, Conflict, InvalidInput, NotFound
+from credit.kernel import keys
 from credit.kernel.identifiers import clean_code
 from credit.kernel.models import SourceRecord
 from matching.models import Enterprise, RecordLink, ResolutionRun
@@ -156,6 +157,8 @@ def enterprise_by_reference(session: Session, reference: str) -> int:
 
 def _code_hits(session: Session, code: str) -> list[int]:
     wanted = [code]
+    if len(code) == 20 and keys.available():  # stored and indexed only as its keyed pseudonym
+        wanted = [keys.individual_code_pseudonym(keys.current(), code)]
     if len(code) == 15 and not code.isdigit():
         wanted.append(code[6:])  # a legacy taxpayer id: division code + organization code
     found = session.scalars(select(SearchCode.enterprise_id).where(SearchCode.code.in_(wanted))).all()

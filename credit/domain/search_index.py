@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from credit.domain.gate import Record
 from credit.domain.profile import current_records
 from credit.domain.web_models import SearchCode, SearchEntry, SearchGram, SearchState
+from credit.kernel import keys
 from credit.kernel.catalog import OPENNESS_PUBLIC, load_catalog
 from credit.kernel.identifiers import clean_code
 from credit.kernel.models import SourceRecord, utcnow
@@ -168,7 +169,13 @@ def _names(fields: dict[str, Any], roles: dict[str, str]) -> list[tuple[str, boo
 def _codes(fields: dict[str, Any], roles: dict[str, str]) -> set[str]:
     out: set[str] = set()
     for role in CODE_ROLES:
-        code = clean_code(fields.get(roles.get(role, "")))
+        value = fields.get(roles.get(role, ""))
+        if keys.is_sealed(value):  # an individual business's 20-character id: indexed by its keyed hash only
+            pseudonym = _sealed_code_pseudonym(value)
+            if pseudonym:
+                out.add(pseudonym)
+            continue
+        code = clean_code(value)
         if len(code) >= 9 and len(set(code)) > 1:
             out.add(code)
             if len(code) == 18:
@@ -176,6 +183,16 @@ def _codes(fields: dict[str, Any], roles: dict[str, str]) -> set[str]:
             elif len(code) == 15 and not code.isdigit():
                 out.add(code[6:])  # a legacy taxpayer id's organization code
     return out
+
+
+def _sealed_code_pseudonym(value: Any) -> str | None:
+    """The keyed pseudonym of a sealed 20-character taxpayer id (None without the keys)."""
+    try:
+        store = keys.current()
+        code = clean_code(str(store.open(value)))
+    except keys.KeysMissing:
+        return None
+    return keys.individual_code_pseudonym(store, code) if len(code) == 20 else None
 
 
 def write_rows(session: Session, names: list[tuple[int, str, bool]], codes: set[tuple[str, int]]) -> None:

@@ -30,6 +30,10 @@ IDENTITY_ROLES = (
     "name", "former_names", "uscc", "reg_no", "org_code", "taxpayer_id",
     "loan_card_no", "legal_rep", "legal_rep_id", "address",
 )
+# Column types that hold enterprise codes. Any of them may hold, written there by a department, an
+# individual business's 20-character taxpayer id: its operator's ID number plus two digits, so
+# such a value is personal data like an ID number (credit/kernel/personal.py).
+CODE_TYPES = frozenset({"uscc", "reg_no", "org_code", "taxpayer_id", "loan_card_no"})
 
 
 class UnknownRecordType(InvalidInput, LookupError):
@@ -87,7 +91,13 @@ class RecordType:
 
     @property
     def personal_keys(self) -> frozenset[str]:
+        """Columns whose every value is personal data (masked in public, encrypted at rest)."""
         return frozenset(c.key for c in self.columns if c.personal)
+
+    @property
+    def code_keys(self) -> tuple[str, ...]:
+        """Code columns: a 20-character value in one of them is personal too (see CODE_TYPES)."""
+        return tuple(c.key for c in self.columns if c.type in CODE_TYPES)
 
     def openness_of(self, fields: dict[str, Any]) -> str:
         """The openness of one record, which may depend on one of its values (a tax grade)."""
