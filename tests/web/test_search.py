@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from credit.domain import search_index
@@ -146,3 +149,21 @@ def test_a_reused_result_never_outlives_a_change(s):
     file_objection(s, Actor("李四", ROLE_ENTERPRISE, enterprise_id=2), "commerce", "registration", "REG-2",
                    reason="名称有误", on=date.today())
     assert "异议处理中" in search(s, PUBLIC, "华为").hits[0].badges  # an audited step: computed again
+
+
+def test_a_20_character_taxpayer_id_finds_its_individual_business(engine, tmp_path):
+    """Stored sealed (it holds the operator's ID number), indexed and found by its keyed pseudonym only."""
+    from credit.domain.uploads import resolve_records, upload_file
+    from credit.domain.workflows import ROLE_ADMIN, ROLE_CLERK
+    from tests.cli.fixtures import write_csv
+
+    tax20 = "43010219800101123401"
+    path = write_csv(tmp_path / "ratings.csv", ["记录编号", "纳税人识别号", "纳税人名称", "评价年度", "信用等级"],
+                     [["T1", tax20, "长沙市岳麓区刘记副食店", "2024", "A"]])
+    upload_file(engine, Actor("clerk", ROLE_CLERK, "tax"), path, "tax", "credit_rating")
+    resolve_records(engine, Actor("admin", ROLE_ADMIN))
+    with Session(engine) as session:
+        assert tax20[:18] not in " ".join(c for (c,) in session.execute(text("SELECT code FROM search_codes")))
+        found = search(session, PUBLIC, tax20.lower(), at=date(2025, 6, 1))
+        assert found.kind == "code" and found.only is not None
+        assert ids(session, "刘记副食店", at=date(2025, 6, 1)) == [found.only]
