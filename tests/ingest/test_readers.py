@@ -13,7 +13,7 @@ from typing import Any
 import openpyxl
 import pytest
 
-from ingest import readers
+from ingest import readers, rowsource, xlsx
 from ingest.readers import FileError, RawRow, open_rows
 
 HEADER = ["记录编号", "统一社会信用代码", "企业名称", "列入日期"]
@@ -138,7 +138,7 @@ def test_csv_decode_error_later_names_the_line(tmp_path: Path) -> None:
 
 
 def test_csv_multibyte_char_cut_at_sample_end_is_still_utf8(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(readers, "SAMPLE_BYTES", 20)
+    monkeypatch.setattr(rowsource, "SAMPLE_BYTES", 20)
     text = "记录编号,企业名称\nR1,某某科技有限公司\n"
     assert len(text.encode()) > 20 and text.encode()[20] >= 0x80  # the sample ends inside a character
     with open_rows(write_bytes(tmp_path, "cut.csv", text.encode())) as src:
@@ -195,7 +195,7 @@ XLSX_ROWS = [
 def xlsx_backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Run each XLSX test through calamine and through the streaming parser for big sheets."""
     if request.param == "streaming":
-        monkeypatch.setattr(readers, "CALAMINE_MAX_XML_BYTES", -1)
+        monkeypatch.setattr(xlsx, "CALAMINE_MAX_XML_BYTES", -1)
     return str(request.param)
 
 
