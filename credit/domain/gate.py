@@ -33,6 +33,7 @@ from credit.domain.policy import Publicity, load_policy, publicity_of, record_da
 from credit.domain.workflow_models import Objection, RepairApplication
 from credit.kernel import keys
 from credit.kernel.catalog import CODE_TYPES, OPENNESS_PUBLIC, Column, RecordType, load_catalog
+from credit.kernel.errors import InvalidInput
 from credit.kernel.identifiers import mask_id_number, mask_phone
 from credit.kernel.keys import MASK, is_sealed
 from credit.kernel.personal import PERSON_ROLE, is_individual_code
@@ -272,11 +273,42 @@ def load_marks(session: Session, at: date) -> Marks:
     return Marks(frozenset(open_keys), repairs)
 
 
-def disclose(session: Session, viewer: Viewer, at: date, records: Iterable[Record]) -> list[Disclosed]:
-    """The records ``viewer`` may see on ``at``, filtered, masked and marked. The only way out."""
+EARLIEST_VIEW_DATE = date(1949, 10, 1)
+LATEST_VIEW_DATE = date(2099, 12, 31)
+
+
+def check_view_date(at: date) -> date:
+    """A view date a person may ask for (1949-10-01 to 2099-12-31); InvalidInput otherwise."""
+    if not EARLIEST_VIEW_DATE <= at <= LATEST_VIEW_DATE:
+        raise InvalidInput(f"查看日期应在 {EARLIEST_VIEW_DATE} 至 {LATEST_VIEW_DATE} 之间 / "
+                           f"the view date must lie between {EARLIEST_VIEW_DATE} and {LATEST_VIEW_DATE}: {at}")
+    return at
+
+
+def _still_public(viewer: Viewer, at: date, today: date | None) -> bool:
+    """Whether a view on another day than today must also pass today's gate: for the public and an
+    authorised querier, what is no longer public today (停止公示, repaired, revoked) stays hidden
+    whatever date they ask for; government users and the enterprise itself may look back."""
+    return today is not None and viewer.kind in (PUBLIC, AUTHORISED) and at != today
+
+
+def disclose(session: Session, viewer: Viewer, at: date, records: Iterable[Record], *,
+             today: date | None = None) -> list[Disclosed]:
+    """The records ``viewer`` may see on ``at``, filtered, masked and marked. The only way out.
+
+    Given ``today`` (what every operation a person calls passes), a view of another date by the
+    public or an authorised querier shows only what they may also see today: 停止公示 and credit
+    repair hold whatever date is asked for. Without it the rules are applied on ``at`` alone (the
+    lists' and ratings' own computations, tests of the rules)."""
     marks = load_marks(session, at)
     revealed: list[str] = []
-    shown = [d for d in (decide(r, viewer, at, marks, revealed) for r in records) if d is not None]
+    if today is not None and _still_public(viewer, at, today):
+        marks_now = load_marks(session, today)
+        shown = [d for r in records
+                 if (d := decide(r, viewer, at, marks, revealed)) is not None
+                 and decide(r, viewer, today, marks_now) is not None]
+    else:
+        shown = [d for d in (decide(r, viewer, at, marks, revealed) for r in records) if d is not None]
     log.debug("gate: %s sees %d records on %s", viewer.kind, len(shown), at)
     if revealed:
         enterprises = sorted({d.enterprise_id for d in shown})

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from credit.domain import audit
 from credit.domain.cells import code_cell, safe_cell
-from credit.domain.gate import PUBLIC, Disclosed, Viewer, disclose
+from credit.domain.gate import PUBLIC, Disclosed, Viewer, check_view_date, disclose
 from credit.domain.policy import ONE_DAY, add_months, latest_released_year, load_policy, tax_rating_release, to_date
 from credit.domain.profile import current_records, identity, successor_map, viewer_label
 from credit.domain.workflows import Actor, InvalidInput
@@ -173,6 +173,23 @@ def red_list(session: Session, at: date) -> list[ListEntry]:
     return _compute(session, at, RED, red_reasons)
 
 
+def still_public(session: Session, kind: str, entries: list[ListEntry], at: date, today: date) -> list[ListEntry]:
+    """A list of another date than today as the public may see it today: a black-list reason whose
+    record is no longer public (停止公示, repaired, revoked) is left out, and so is an entry left
+    with none; a red-list entry stands only while every reason is public today."""
+    if at == today:
+        return entries
+    now = {(d.department, d.record_type, d.record_id)
+           for records in public_records_by_enterprise(session, today, list_types(kind) - {REGISTRATION}).values()
+           for d in records}
+    out = []
+    for e in entries:
+        kept = [r for r in e.reasons if (r.department, r.record_type, r.record_id) in now]
+        if kept and (kind == BLACK or len(kept) == len(e.reasons)):
+            out.append(ListEntry(e.enterprise_id, e.name, e.uscc, kept))
+    return out
+
+
 def list_rows(kind: str, at: date, entries: list[ListEntry]) -> list[list[str]]:
     """One row per reason, formula-safe, in CSV_HEADER order."""
     return [[*(safe_cell(v) for v in (LIST_NAMES[kind], at, viewer_label(PUBLIC), e.enterprise_id, e.name)),
@@ -206,10 +223,12 @@ def view_list(session: Session, actor: Actor, kind: str, *, at: date | None = No
     Lists are public information, so every actor may see them; the audit entry names who looked,
     the date, the viewer the list was built for and how many enterprises it holds.
     """
-    at = at or date.today()
+    today = date.today()
+    at = check_view_date(at or today)
     if kind not in (BLACK, RED):
         raise InvalidInput(f"名单应为 black 或 red / unknown list {kind}; black or red")
-    entries = black_list(session, at) if kind == BLACK else red_list(session, at)
+    entries = still_public(session, kind, black_list(session, at) if kind == BLACK else red_list(session, at),
+                           at, today)
     audit.record(session, actor=str(actor), action="list.export" if export else "list.view", subject=f"list:{kind}",
                  details={"date": at, "viewer": PUBLIC, "entries": len(entries), "out": export})
     return ListView(kind, at, entries)

@@ -94,7 +94,7 @@ def _list(session: Session, actor: Actor, kind: str, at: date | None) -> ListVie
     """``view_list`` (audited), or the same list computed before under the same data, audited the same way."""
     at = at or date.today()
     cache = _LISTS.setdefault(session.get_bind().engine, OrderedDict())
-    key = (kind, at, tuple(session.execute(_LIST_VERSION).one()))
+    key = (kind, at, date.today(), tuple(session.execute(_LIST_VERSION).one()))
     if key not in cache:
         cache[key] = view_list(session, actor, kind, at=at)
         while len(cache) > LIST_CACHE:

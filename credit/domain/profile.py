@@ -194,14 +194,16 @@ def _sections(records: list[Disclosed]) -> dict[str, dict[str, list[Disclosed]]]
     return out
 
 
-def build_profile(session: Session, enterprise_id: int, viewer: Viewer, at: date | None = None) -> Profile:
-    """The profile of an enterprise (or its successor) as ``viewer`` may see it on ``at``."""
+def build_profile(session: Session, enterprise_id: int, viewer: Viewer, at: date | None = None, *,
+                  today: date | None = None) -> Profile:
+    """The profile of an enterprise (or its successor) as ``viewer`` may see it on ``at``; with
+    ``today``, a public or authorised view of another date keeps only what is public today too."""
     at = at or date.today()
     current = resolve_enterprise(session, enterprise_id)
     ids = absorbed_ids(session, current)
     records = [r if r.enterprise_id == current else _rehome(r, current)
                for r in current_records(session, ids)]
-    shown = disclose(session, _rescope(viewer, enterprise_id, current), at, records)
+    shown = disclose(session, _rescope(viewer, enterprise_id, current), at, records, today=today)
     ent = session.get(Enterprise, current)
     return Profile(enterprise_id, current, ent.status if ent else "", viewer.kind, at,
                    identity(shown), _sections(shown))

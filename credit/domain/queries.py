@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from credit.domain import audit
-from credit.domain.gate import AUTHORISED, ENTERPRISE, GOVERNMENT, Viewer
+from credit.domain.gate import AUTHORISED, ENTERPRISE, GOVERNMENT, Viewer, check_view_date
 from credit.domain.policy import load_policy
 from credit.domain.profile import Profile, absorbed_ids, build_profile, resolve_enterprise
 from credit.domain.workflow_models import QueryGrant, QueryLog
@@ -76,15 +76,22 @@ def authorised_viewer(session: Session, grant_id: int, on: date) -> Viewer:
     return Viewer(AUTHORISED, grant.querier, grant.enterprise_id, grant.id, grant.valid_until)
 
 
+def held_grant(session: Session, actor: Actor, grant_id: int) -> QueryGrant:
+    """The grant, when the actor's organisation holds it. Anyone else learns nothing of it (not
+    whom it covers, nor when it is valid): one answer whether it does not exist or is another's."""
+    grant = session.get(QueryGrant, grant_id)
+    if grant is None or actor.role != ROLE_AUTHORISED or not actor.department or actor.department != grant.querier:
+        raise NotFound(f"授权 {grant_id} 不存在或不属于您的机构 / grant {grant_id} does not exist or is not "
+                       "your organisation's")
+    return grant
+
+
 def authorised_profile(
     session: Session, actor: Actor, grant_id: int, *, on: date, at: date | None = None,
 ) -> Profile:
     """An authorised query: checks the grant, logs the query, returns the gated profile."""
+    grant = held_grant(session, actor, grant_id)
     viewer = authorised_viewer(session, grant_id, on)
-    grant = session.get(QueryGrant, grant_id)
-    assert grant is not None
-    if _organisation(actor) != grant.querier:
-        raise NotAllowed(f"{actor} does not hold grant {grant_id}")
     at = at or on
     entry = QueryLog(grant_id=grant.id, querier=grant.querier, querier_user=actor.user,
                      enterprise_id=grant.enterprise_id, legal_basis=grant.legal_basis,
@@ -94,7 +101,7 @@ def authorised_profile(
     audit.record(session, actor=str(actor), action="query.run", subject=f"grant:{grant.id}",
                  reason=grant.legal_basis or f"consent {grant.consent_ref}",
                  details={"enterprise_id": grant.enterprise_id, "as_of": at, "query_id": entry.id})
-    return build_profile(session, grant.enterprise_id, viewer, at)
+    return build_profile(session, grant.enterprise_id, viewer, check_view_date(at), today=on)
 
 
 def queries_about(session: Session, enterprise_id: int) -> list[QueryLog]:
@@ -141,16 +148,14 @@ def view_profile(
     at = at or on
     current = resolve_enterprise(session, enterprise_id)
     if grant_id is not None:
-        grant = session.get(QueryGrant, grant_id)
-        if grant is None:
-            raise NotFound(f"授权 {grant_id} 不存在 / grant {grant_id} does not exist")
+        grant = held_grant(session, actor, grant_id)
         covered = resolve_enterprise(session, grant.enterprise_id)
         if covered != current:
             raise NotAllowed(f"授权 {grant_id} 针对企业 {covered}，而非企业 {enterprise_id} / "
                              f"grant {grant_id} covers enterprise {covered}, not {enterprise_id}")
         return authorised_profile(session, actor, grant_id, on=on, at=at)
     viewer = viewer_of(session, actor)
-    profile = build_profile(session, enterprise_id, viewer, at)
+    profile = build_profile(session, enterprise_id, viewer, check_view_date(at), today=on)
     if viewer.kind == GOVERNMENT or (viewer.kind == ENTERPRISE and viewer.enterprise_id == current):
         audit.record(session, actor=str(actor), action="profile.view", subject=f"enterprise:{current}",
                      reason=f"viewer {viewer.kind}", details={"as_of": at, "records": len(profile.records)})

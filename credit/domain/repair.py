@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from credit.domain import audit
 from credit.domain.gate import Record, Viewer, decide
-from credit.domain.objections import current_version, linked_enterprise
+from credit.domain.objections import own_record
 from credit.domain.policy import classify_penalty, load_policy, publicity_of, to_date
 from credit.domain.profile import absorbed_ids, current_records, resolve_enterprise
 from credit.domain.workflow_models import RepairApplication
@@ -29,7 +29,6 @@ from credit.domain.workflows import (
     Conflict,
     NotFound,
     require_department,
-    require_enterprise,
     require_text,
 )
 from credit.kernel.catalog import load_catalog
@@ -103,9 +102,7 @@ def apply_for_repair(
 ) -> RepairApplication:
     """The enterprise applies with its proof; refused at once (status 'refused') or pending."""
     proof = require_text(proof, "proof of correction")
-    src = current_version(session, department, record_type, record_id)
-    enterprise_id = resolve_enterprise(session, linked_enterprise(session, department, record_type, record_id))
-    require_enterprise(actor, enterprise_id)
+    src, enterprise_id = own_record(session, actor, department, record_type, record_id, on)
     if src.op == "revoke":
         raise Conflict("the record has been revoked")
     if session.scalar(select(RepairApplication.id).where(

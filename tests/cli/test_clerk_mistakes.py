@@ -76,7 +76,7 @@ def test_item6_after_ingest_the_profile_is_current(cli, db, tmp_path):
     second = write_csv(tmp_path / "r2.csv", RATING, [["T9", "91110000600037341L", "北京某某科技有限公司", "2024", "D"]])
     code, out, _ = cli("ingest", "-d", "tax", "-t", "credit_rating", second)
     assert code == 0 and "企业归集 resolve" in out
-    code, out, _ = cli("profile", enterprise, "--date", "2025-06-01")  # no resolve in between
+    code, out, _ = cli("profile", enterprise, "--date", "2025-06-01", "--as", "government")  # no resolve in between
     assert code == 0 and "T9" in out and "信用等级 (grade): D" in out
 
 
@@ -87,4 +87,4 @@ def test_item6_no_resolve_says_what_to_run(cli, db, tmp_path):
     code, out, _ = cli("links", "--out", tmp_path / "links.csv")
     assert "not yet resolved" in out
     assert cli("resolve")[0] == 0
-    assert "T1" in cli("profile", enterprise_of(db, "T1"), "--date", "2025-06-01")[1]
+    assert "T1" in cli("profile", enterprise_of(db, "T1"), "--date", "2025-06-01", "--as", "government")[1]

@@ -19,7 +19,7 @@ from credit.domain.objections import (
 from credit.domain.profile import build_profile
 from credit.domain.workflows import Actor, Conflict, InvalidInput, NotAllowed, NotFound
 from credit.kernel.models import Batch, SourceRecord
-from tests.credit.builders import penalty
+from tests.credit.builders import add_record, penalty
 
 FILED = date(2026, 2, 10)       # Tuesday before the 2026 Spring Festival
 
@@ -46,10 +46,23 @@ def test_record_marked_while_open_for_every_viewer(session, objection):
 
 def test_only_the_enterprise_may_object(session, objection):
     other = Actor("x", "enterprise", enterprise_id=2)
+    answers = []
+    for record_id in ("P1", "nope"):  # another enterprise's record, no record: the same answer
+        with pytest.raises(NotFound) as refused:
+            file_objection(session, other, "commerce", "penalty", record_id, reason="r", on=FILED)
+        answers.append(str(refused.value).replace(record_id, "ID"))
+    assert answers[0] == answers[1] and "enterprise 1" not in answers[0] and "企业 1" not in answers[0]
     with pytest.raises(NotAllowed):
-        file_objection(session, other, "commerce", "penalty", "P1", reason="r", on=FILED)
-    with pytest.raises(NotFound):
-        file_objection(session, other, "commerce", "penalty", "nope", reason="r", on=FILED)
+        file_objection(session, Actor("c", "clerk", department="commerce"), "commerce", "penalty", "P1",
+                       reason="r", on=FILED)
+
+
+def test_a_record_hidden_from_the_enterprise_cannot_be_probed(session, company):
+    add_record(session, "public_security", "case", "PS1", 1, party_name="x", case_category="非法集资",
+               filed_date="2026-01-05", case_status="立案侦查")
+    with pytest.raises(NotFound, match="本企业没有记录"):
+        file_objection(session, company, "public_security", "case", "PS1", reason="r", on=FILED)
+    assert objections_about(session, 1) == []
 
 
 def test_second_open_objection_refused(session, objection, company):
@@ -162,6 +175,6 @@ def test_merged_enterprise_may_object_to_records_of_absorbed_id(session, commerc
     successor = Actor("新公司", "enterprise", enterprise_id=2)
     obj = file_objection(session, successor, "commerce", "penalty", "P7", reason="r", on=FILED)
     assert obj.enterprise_id == 2 and objections_about(session, 1) == [obj]
-    with pytest.raises(NotAllowed):
+    with pytest.raises(NotFound):  # the absorbed id no longer acts for the record
         file_objection(session, Actor("旧", "enterprise", enterprise_id=1), "commerce", "penalty", "P7",
                        reason="r", on=FILED)

@@ -64,8 +64,9 @@ def test_authorised_query_sees_loan_default_and_is_logged(data, bank):
 def test_other_organisation_cannot_use_grant(data, bank):
     grant = grant_access(data, bank, 1, on=ON, legal_basis="贷款审批")
     other = Actor("x", ROLE_AUTHORISED, department="另一家银行")
-    with pytest.raises(NotAllowed):
+    with pytest.raises(NotFound, match="不存在或不属于您的机构") as refused:
         authorised_profile(data, other, grant.id, on=ON)
+    assert "企业" not in str(refused.value) and str(grant.valid_until) not in str(refused.value)  # nothing leaks
     assert queries_about(data, 1) == []
 
 

@@ -8,7 +8,7 @@ from credit.domain import audit
 from credit.domain.gate import Viewer
 from credit.domain.profile import build_profile
 from credit.domain.repair import apply_for_repair, approve_repair, reject_repair, repairs_about
-from credit.domain.workflows import Conflict, NotAllowed
+from credit.domain.workflows import Conflict, NotAllowed, NotFound
 from tests.credit.builders import add_record, penalty
 
 PROOF = "罚款缴纳凭证；整改报告"
@@ -120,7 +120,7 @@ def test_decisions_by_source_department_only(session, company, tax_clerk, commer
 def test_other_enterprise_cannot_apply(session):
     from credit.domain.workflows import Actor
     penalty(session, "P1", "2026-01-10", fine=5.0)
-    with pytest.raises(NotAllowed):
+    with pytest.raises(NotFound, match="本企业没有记录"):
         apply(session, Actor("x", "enterprise", enterprise_id=2), "P1", date(2026, 5, 1))
 
 

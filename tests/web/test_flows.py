@@ -49,7 +49,9 @@ def test_objection_filed_on_the_page_then_followed_to_its_answer(auth, engine):
 def test_enterprise_cannot_object_to_another_enterprises_record(auth):
     client = auth.login("enterprise")
     response = client.post("/my/objections/new", data={"record": "commerce/registration/REG-2", "reason": "不是我们"})
-    assert response.status_code == 422 and "does not act for enterprise" in response.get_data(as_text=True)
+    text = response.get_data(as_text=True)
+    assert response.status_code == 422 and "本企业没有记录" in text
+    assert "enterprise 2" not in text and "企业 2" not in text  # whose record it is stays unknown
 
 
 def test_repair_with_proof_files_stored_under_their_hash(auth, engine, tmp_path):
