@@ -37,7 +37,8 @@ from credit.domain.workflows import (
 )
 from credit.kernel.catalog import load_catalog
 from credit.kernel.identifiers import clean_code, uscc_status
-from credit.kernel.models import utcnow
+from credit.kernel.models import SourceRecord, utcnow
+from matching.models import RecordLink
 
 log = logging.getLogger(__name__)
 
@@ -206,15 +207,30 @@ def account_for_token(session: Session, token: str) -> Account | None:
 
 
 def enterprise_of(session: Session, uscc: str | None) -> int | None:
-    """The enterprise a USCC leads to (through the search index), or None."""
+    """The enterprise an account's USCC binds it to, or None while that is not certain.
+
+    Market supervision's registration record carrying the code decides; without one, the codes
+    the search index holds, when they all lead to one enterprise. A code that leads to two
+    enterprises (a head office's code on its branch's penalty, a code in the wrong column) binds
+    to neither: an account must never see another enterprise's own-enterprise view."""
     if not uscc:
         return None
     from credit.domain.profile import resolve_enterprise
     from credit.domain.search_index import ensure_current
 
-    ensure_current(session)
-    eid = session.scalar(select(SearchCode.enterprise_id).where(SearchCode.code == uscc).limit(1))
-    return resolve_enterprise(session, int(eid)) if eid is not None else None
+    registered = session.scalars(
+        select(RecordLink.enterprise_id).join(SourceRecord, (SourceRecord.department == RecordLink.department)
+                                              & (SourceRecord.record_type == RecordLink.record_type)
+                                              & (SourceRecord.record_id == RecordLink.record_id))
+        .where(SourceRecord.department == "commerce", SourceRecord.record_type == "registration",
+               SourceRecord.uscc == uscc).distinct()).all()
+    if not registered:
+        ensure_current(session)
+        registered = session.scalars(select(SearchCode.enterprise_id).where(SearchCode.code == uscc).distinct()).all()
+    candidates = {resolve_enterprise(session, int(eid)) for eid in registered}
+    if len(candidates) > 1:
+        log.warning("USCC %s leads to enterprises %s: the account stays unbound", uscc, sorted(candidates))
+    return candidates.pop() if len(candidates) == 1 else None
 
 
 def actor_of(session: Session, account: Account) -> Actor:
