@@ -59,7 +59,11 @@ def register_errorhandlers(app: Flask) -> None:
 
     @app.errorhandler(LianzhengError)
     def domain_error(exc: LianzhengError) -> Any:
-        return _answer(status_of(exc), pick(str(exc)))
+        status = status_of(exc)
+        if status >= 500:  # a fault of the platform (keys missing, a database down): its detail is for the log
+            log.error("%s on %s: %s", type(exc).__name__, request.path, exc)
+            return _answer(status, both("请稍后再试。", "Try again later."))
+        return _answer(status, pick(str(exc)))
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Any:

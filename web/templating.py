@@ -40,7 +40,9 @@ def term(zh: str | None, table: dict[str, str]) -> str:
 
 def page_url(page: int) -> str:
     """This page's address with another page number."""
-    args = request.args.to_dict()
+    # only plain query parameters: url_for reads _method, _external, _scheme … as its own options
+    args = {k: v for k, v in request.args.to_dict().items()
+            if not k.startswith("_") and k not in (request.view_args or {})}
     args["page"] = str(page)
     return url_for(request.endpoint or "public.index", **{**(request.view_args or {}), **args})
 

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from credit.domain.objections import file_objection, objections_about
+from credit.domain.profile import resolve_enterprise
 from credit.domain.queries import queries_about
 from credit.domain.repair import apply_for_repair, repairs_about
 from credit.domain.web_models import ProofFile
@@ -137,5 +138,5 @@ def proof_files(session: Session, actor: Actor, repair_id: int) -> list[ProofFil
     app = session.get(RepairApplication, repair_id)
     if app is None:
         raise NotFound(f"修复申请 {repair_id} 不存在 / no repair application {repair_id}")
-    require_enterprise(actor, app.enterprise_id)
+    require_enterprise(actor, resolve_enterprise(session, app.enterprise_id))  # filed under an id since merged
     return list(session.scalars(select(ProofFile).where(ProofFile.repair_id == repair_id).order_by(ProofFile.id)))

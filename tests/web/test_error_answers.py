@@ -1,0 +1,20 @@
+"""A platform fault answers cleanly, without internals."""
+
+from __future__ import annotations
+
+import pytest
+from flask.testing import FlaskClient
+
+from credit.kernel.keys import KeysMissing
+
+
+def test_a_platform_fault_shows_no_detail(client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    import web.public
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise KeysMissing("数据密钥文件缺失：/srv/secret/keys.json / the data key file is missing: /srv/secret/keys.json")
+
+    monkeypatch.setattr(web.public, "search_enterprises", broken)
+    response = client.get("/search?q=科技")
+    assert response.status_code == 500
+    assert "/srv/secret" not in response.get_data(as_text=True)
