@@ -42,6 +42,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     register_errorhandlers(app)
     register_templating(app)
+    from web.auth import no_store
+
+    app.after_request(no_store)
     return app
 
 

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from flask import abort, g, redirect, request, url_for
 from flask_login import LoginManager, UserMixin, current_user
 
-from credit.domain.accounts import account_for_token, actor_of
+from credit.domain.accounts import account_for_token, active_account, actor_of
 from credit.domain.web_models import Account
 from credit.domain.workflows import ROLE_PUBLIC, Actor
 from web.db import run
@@ -34,14 +34,20 @@ class User(UserMixin):
 
 def _load(login: str) -> User | None:
     def work(session: Any) -> User | None:
-        from sqlalchemy import select
-
-        account = session.scalars(select(Account).where(Account.login == login)).first()
-        if account is None or not account.active:
+        account = active_account(session, login)
+        if account is None:
             return None
         return User(account, actor_of(session, account))
 
     return run(work)
+
+
+def no_store(response: Any) -> Any:
+    """Answers for a signed-in account or an API client may hold unmasked or own-enterprise data:
+    no browser or proxy keeps them."""
+    if request.path.startswith("/api/") or current_user.is_authenticated:
+        response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @login_manager.user_loader

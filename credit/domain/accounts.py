@@ -124,6 +124,12 @@ def list_accounts(session: Session, actor: Actor) -> list[Account]:
     return list(session.scalars(select(Account).order_by(Account.login)))
 
 
+def active_account(session: Session, login: str) -> Account | None:
+    """The account of a signed-in session, while it exists and is active."""
+    account = session.scalars(select(Account).where(Account.login == login)).first()
+    return account if account is not None and account.active else None
+
+
 def get_account(session: Session, login: str) -> Account:
     account = session.scalars(select(Account).where(Account.login == login)).first()
     if account is None:

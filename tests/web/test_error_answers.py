@@ -18,3 +18,10 @@ def test_a_platform_fault_shows_no_detail(client: FlaskClient, monkeypatch: pyte
     response = client.get("/search?q=科技")
     assert response.status_code == 500
     assert "/srv/secret" not in response.get_data(as_text=True)
+
+
+def test_signed_in_and_api_answers_are_not_cached(auth, client: FlaskClient) -> None:
+    assert "no-store" not in client.get("/enterprises/1").headers.get("Cache-Control", "")
+    assert client.get("/api/v1/enterprises/1").headers["Cache-Control"] == "no-store"
+    signed_in = auth.login("regulator")
+    assert signed_in.get("/enterprises/1").headers["Cache-Control"] == "no-store"
