@@ -70,8 +70,9 @@ def test_sections_by_department_and_type(session):
     registration(session)
     penalty(session, "P1", "2026-01-10", fine=5.0)
     add_record(session, "finance", "loan_default", "L1", borrower_name="某某", report_date="2026-01-01")
+    add_record(session, "public_security", "case", "C1", party_name="某某", filed_date="2026-01-01")
     p = build_profile(session, 1, Viewer.government(), AT)
-    assert set(p.sections) == {"commerce", "finance"}
+    assert set(p.sections) == {"commerce", "public_security"}  # the loan: 授权查询, not government sharing
     assert set(p.sections["commerce"]) == {"registration", "penalty"}
 
 

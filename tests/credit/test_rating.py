@@ -46,8 +46,8 @@ def test_rating_only_uses_what_the_viewer_sees(session):
     rating(session, "T1", 2024, "C")
     assert rate(session, 1, date(2025, 6, 1)).lines == []
     gov = rate(session, 1, date(2025, 6, 1), Viewer.government())
-    assert {ln.kind for ln in gov.lines} == {"loan_default", "tax_grade_C"}
-    assert gov.score == 55 and gov.grade == "C"
+    assert {ln.kind for ln in gov.lines} == {"tax_grade_C"}  # the loan default is 授权查询: not for government
+    assert gov.score == 75 and gov.grade == "B"
 
 
 def test_within_months_and_cap(session):

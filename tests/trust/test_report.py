@@ -90,7 +90,7 @@ def test_each_viewer_sees_only_what_the_gate_shows(session, tmp_path):
     assert "P-1" in public and "L-1" not in public and "C-1" not in public
     assert PENALTY_ID not in public and "430***********1234" in public
     government = _text(make_report(session, REGULATOR, 1, at=AT).pdf, tmp_path)
-    assert "L-1" in government and "C-1" in government and CASE_ID in government  # policy unmasks police cases
+    assert "L-1" not in government and "C-1" in government and CASE_ID in government  # policy unmasks police cases
     assert PENALTY_ID not in government  # penalties stay masked, even for government
 
 
