@@ -13,14 +13,14 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Engine, delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from credit.domain.gate import Record
+from credit.domain.gate import Record, Viewer, decide
 from credit.domain.profile import current_records
 from credit.domain.web_models import SearchCode, SearchEntry, SearchGram, SearchState
 from credit.kernel import keys
@@ -138,14 +138,19 @@ def reindex(session: Session, enterprise_ids: Iterable[int]) -> None:
         write_rows(session, names, codes)
 
 
-def index_rows(records: Sequence[Record]) -> tuple[list[tuple[int, str, bool]], set[tuple[str, int]]]:
-    """(enterprise id, name, former) and (code, enterprise id) of the public-openness records."""
+def index_rows(records: Sequence[Record], today: date | None = None,
+               ) -> tuple[list[tuple[int, str, bool]], set[tuple[str, int]]]:
+    """(enterprise id, name, former) and (code, enterprise id) of the records the public sees today:
+    a record never published (a warning-only penalty), past its window or dated ahead leads no
+    search to its enterprise."""
     catalog = load_catalog()
+    today = today or date.today()
+    public = Viewer.public()
     names: dict[tuple[int, str], tuple[int, str, bool]] = {}
     codes: set[tuple[str, int]] = set()
     for r in records:
         rt = catalog.get(r.department, r.record_type)
-        if rt.openness_of(r.fields) != OPENNESS_PUBLIC:
+        if rt.openness_of(r.fields) != OPENNESS_PUBLIC or decide(r, public, today) is None:
             continue
         roles = rt.identity_columns
         for name, former in _names(r.fields, roles):

@@ -66,6 +66,18 @@ def test_names_and_codes_only_seen_by_government_or_queriers_find_nothing(s):
     assert ids(s, "隐秘贸易") == [] and search(s, PUBLIC, "91430100MA4QQQQQ1Q").total == 0
 
 
+def test_records_the_public_does_not_see_today_find_nothing(s):
+    from tests.credit.builders import penalty
+    from tests.web.world import ago
+    penalty(s, "W-1", ago(20), enterprise_id=6, kinds=["警告"], subject_name="湘江隐秘餐饮有限公司",
+            uscc="91430100MA4WWWWW1W")  # a warning only: never published
+    penalty(s, "OLD-7", ago(2500), enterprise_id=7, fine=2.0, subject_name="湘江陈年旧账有限公司",
+            uscc="91430100MA4OOOOO1O")  # past its publicity window
+    search_index.reindex(s, [6, 7])
+    for query in ("隐秘餐饮", "91430100MA4WWWWW1W", "陈年旧账", "91430100MA4OOOOO1O"):
+        assert search(s, PUBLIC, query).total == 0, query
+
+
 def test_objection_badge(s):
     from datetime import date
 
