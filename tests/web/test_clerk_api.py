@@ -1,0 +1,131 @@
+"""The batch API: POST /api/v1/batches answers 202 with the batch id at once; GET /api/v1/batches/<id>
+follows it to done with the counts the CLI prints. 401 without a token, 403 for another department's
+clerk or a non-clerk, 404 for an unknown id, 422 for bad input."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from sqlalchemy.orm import Session
+
+from credit.domain.batches import batch_counts
+from credit.kernel.models import Batch
+from tests.web.clerk_support import add_tax_clerk, folders, penalty_csv, run_worker, uploads  # noqa: F401
+
+COUNTS = ("read", "loaded", "new_records", "new_versions", "unchanged", "duplicates", "rejected")
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def post(client, token: str | None, body: bytes = b"", name: str = "处罚.csv", department: str = "commerce",
+         rtype: str = "penalty", file: bool = True):
+    data: dict = {"department": department, "type": rtype}
+    if file:
+        data["file"] = (io.BytesIO(body or penalty_csv()), name)
+    return client.post("/api/v1/batches", data=data, content_type="multipart/form-data",
+                       headers=bearer(token) if token else {})
+
+
+def test_upload_answers_202_then_polling_follows_it_to_done_with_the_cli_counts(engine, client, tokens):
+    answer = post(client, tokens["clerk"])
+    assert answer.status_code == 202 and answer.is_json
+    batch = answer.get_json()
+    assert isinstance(batch["id"], int) and batch["status"] == "queued" and not batch["already_ingested"]
+    queued = client.get(f"/api/v1/batches/{batch['id']}", headers=bearer(tokens["clerk"])).get_json()
+    assert queued["status"] == "queued" and "read" not in queued
+    run_worker(engine)
+    done = client.get(f"/api/v1/batches/{batch['id']}", headers=bearer(tokens["clerk"]))
+    assert done.status_code == 200
+    body = done.get_json()
+    assert body["status"] == "done" and body["batch_id"]
+    assert {k: body[k] for k in COUNTS} == {"read": 30, "loaded": 27, "new_records": 27, "new_versions": 0,
+                                            "unchanged": 0, "duplicates": 0, "rejected": 3}
+    with Session(engine) as s:
+        stored = s.get(Batch, body["batch_id"])
+        assert stored is not None
+        cli = batch_counts(stored)
+    assert {k: body[k] for k in COUNTS} == {k: cli[k] for k in COUNTS}
+
+
+def test_a_resent_file_is_answered_as_such(engine, client, tokens):
+    first = post(client, tokens["clerk"]).get_json()
+    run_worker(engine)
+    again = post(client, tokens["clerk"], name="again.csv")
+    assert again.status_code == 202
+    body = again.get_json()
+    assert body["already_ingested"] and body["resent_of"] and body["status"] == "done" and body["id"] != first["id"]
+    assert "already ingested" in body["message"]
+    view = client.get(f"/api/v1/batches/{body['id']}", headers=bearer(tokens["clerk"])).get_json()
+    assert view["status"] == "done" and view["already_ingested"] and view["read"] == 30
+    assert run_worker(engine) == 0
+
+
+def test_without_a_token_401(client, tokens):
+    assert post(client, None).status_code == 401
+    assert client.get("/api/v1/batches/1").status_code == 401
+    assert post(client, "lz_not-a-token").status_code == 401
+
+
+@pytest.mark.parametrize("login", ["firm", "bank", "reviewer", "regulator"])
+def test_only_clerks_and_administrators_upload(engine, client, tokens, login):
+    assert post(client, tokens[login]).status_code == 403
+    assert uploads(engine) == 0
+
+
+def test_a_clerk_of_another_department_gets_403_on_write_and_read(engine, client, tokens):
+    tax = add_tax_clerk(engine)
+    refused = post(client, tax)
+    assert refused.status_code == 403 and refused.is_json and uploads(engine) == 0
+    batch = post(client, tokens["clerk"]).get_json()
+    assert client.get(f"/api/v1/batches/{batch['id']}", headers=bearer(tax)).status_code == 403
+    assert client.get(f"/api/v1/batches/{batch['id']}", headers=bearer(tokens["regulator"])).status_code == 200
+    assert client.get(f"/api/v1/batches/{batch['id']}", headers=bearer(tokens["firm"])).status_code == 403
+    assert post(client, tokens["admin"], penalty_csv(4, 0), department="commerce").status_code == 202
+
+
+def test_unknown_id_404(client, tokens):
+    answer = client.get("/api/v1/batches/4242", headers=bearer(tokens["clerk"]))
+    assert answer.status_code == 404 and answer.is_json
+
+
+def test_bad_input_is_422_with_a_message(engine, client, tokens):
+    no_file = post(client, tokens["clerk"], file=False)
+    assert no_file.status_code == 422 and "file" in str(no_file.get_json()["errors"])
+    text_not_file = client.post("/api/v1/batches", data={"department": "commerce", "type": "penalty", "file": "x"},
+                                content_type="multipart/form-data", headers=bearer(tokens["clerk"]))
+    assert text_not_file.status_code == 422
+    assert post(client, tokens["clerk"], rtype="nothing").status_code == 422
+    wrong = post(client, tokens["clerk"], b"%PDF-1.4", name="a.pdf")
+    assert wrong.status_code == 422 and "不支持的文件类型" in wrong.get_json()["message"]
+    english = client.post("/api/v1/batches?lang=en", data={"department": "commerce", "type": "penalty",
+                                                           "file": (io.BytesIO(b"x"), "a.pdf")},
+                          content_type="multipart/form-data", headers=bearer(tokens["clerk"]))
+    assert english.status_code == 422 and "unsupported file type" in english.get_json()["message"]
+    empty = client.post("/api/v1/batches", data={"department": "commerce", "type": "penalty",
+                                                 "file": (io.BytesIO(b""), "a.csv")},
+                        content_type="multipart/form-data", headers=bearer(tokens["clerk"]))
+    assert empty.status_code == 422 and "文件为空" in empty.get_json()["message"]
+    missing_type = client.post("/api/v1/batches", data={"department": "commerce",
+                                                        "file": (io.BytesIO(penalty_csv()), "a.csv")},
+                               content_type="multipart/form-data", headers=bearer(tokens["clerk"]))
+    assert missing_type.status_code == 422
+
+
+def test_a_failed_batch_answers_failed(engine, client, tokens):
+    bad = post(client, tokens["clerk"], "记录编号,别的列\n1,2\n".encode(), name="bad.csv").get_json()
+    run_worker(engine)
+    view = client.get(f"/api/v1/batches/{bad['id']}", headers=bearer(tokens["clerk"])).get_json()
+    assert view["status"] == "failed" and view["error"] and "read" not in view
+
+
+def test_the_openapi_document_holds_both_routes_with_a_multipart_body(client):
+    spec = client.get("/api/openapi.json").get_json()
+    assert {"/api/v1/batches", "/api/v1/batches/{batch_id}"} <= set(spec["paths"])
+    body = spec["paths"]["/api/v1/batches"]["post"]["requestBody"]["content"]["multipart/form-data"]["schema"]
+    ref = body["$ref"].rsplit("/", 1)[-1]
+    props = spec["components"]["schemas"][ref]["properties"]
+    assert set(props) == {"department", "type", "file"} and props["file"]["format"] == "binary"
+    assert "202" in spec["paths"]["/api/v1/batches"]["post"]["responses"]
