@@ -129,3 +129,39 @@ def test_the_openapi_document_holds_both_routes_with_a_multipart_body(client):
     props = spec["components"]["schemas"][ref]["properties"]
     assert set(props) == {"department", "type", "file"} and props["file"]["format"] == "binary"
     assert "202" in spec["paths"]["/api/v1/batches"]["post"]["responses"]
+
+
+def test_schemathesis_over_the_batch_routes_with_a_clerk_s_token(tmp_path, monkeypatch):
+    """Generated uploads and ids with a clerk's token: no 5xx, every answer matches its schema."""
+    import schemathesis
+    from hypothesis import HealthCheck, given, settings
+    from schemathesis.checks import not_a_server_error, response_schema_conformance
+
+    from credit.domain.schema import create_all
+    from credit.kernel.db import make_engine
+    from tests.web.conftest import make_app
+    from tests.web.world import build
+
+    monkeypatch.setenv("CREDIT_PROOF_DIR", str(tmp_path / "proofs"))
+    engine = make_engine(f"sqlite:///{tmp_path / 'api.db'}")
+    create_all(engine)
+    tokens = build(engine)
+    app = make_app(engine)
+    post(app.test_client(), tokens["clerk"])  # batch 1 exists
+    schema = schemathesis.openapi.from_wsgi("/api/openapi.json", app)
+    statuses: list[int] = []
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        if not operation.path.startswith("/api/v1/batches"):
+            continue
+
+        @given(case=operation.as_strategy())
+        @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+        def check(case):  # type: ignore[no-untyped-def]
+            response = case.call(headers=bearer(tokens["clerk"]))
+            statuses.append(response.status_code)
+            case.validate_response(response, checks=[not_a_server_error, response_schema_conformance])
+
+        check()
+    engine.dispose()
+    assert len(statuses) >= 25 and 422 in statuses
