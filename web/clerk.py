@@ -103,9 +103,7 @@ def upload() -> Any:
         except FORM_ERRORS as exc:
             return _upload_page(form, choices, {"files": pick(str(exc))}, status_of(exc))
         else:
-            for receipt in receipts:
-                if receipt.message:
-                    flash(f"{receipt.filename}: {receipt.message}", "resent")
+            _flash_receipts(receipts)
             if len(receipts) == 1:
                 return redirect(url_for("clerk.batch", upload_id=receipts[0].upload_id))
             flash(both(f"已提交 {len(receipts)} 个文件", f"{len(receipts)} files handed in"), "sent")
@@ -113,6 +111,20 @@ def upload() -> Any:
     elif request.method == "POST":
         errors = errors_of(form)
     return _upload_page(form, choices, errors, 422 if errors else 200)
+
+
+SHOWN_NOTICES = 3  # flashed messages live in the session cookie: a few, then a count
+
+
+def _flash_receipts(receipts: list[Any]) -> None:
+    """Say which files were sent before (the domain's message for each, the rest counted)."""
+    resent = [r for r in receipts if r.message]
+    for receipt in resent[:SHOWN_NOTICES]:
+        flash(f"{receipt.filename[:80]}: {pick(receipt.message)}", "resent")
+    if len(resent) > SHOWN_NOTICES:
+        more = len(resent) - SHOWN_NOTICES
+        flash(both(f"另有 {more} 个文件此前已提交或已入库，未重复入库",
+                   f"{more} more files were sent before and not loaded again"), "resent")
 
 
 def _upload_page(form: UploadForm, choices: list[tuple[str, str]], errors: dict[str, str], status: int) -> Any:

@@ -165,3 +165,19 @@ def test_schemathesis_over_the_batch_routes_with_a_clerk_s_token(tmp_path, monke
         check()
     engine.dispose()
     assert len(statuses) >= 25 and 422 in statuses
+
+
+def test_an_upload_may_exceed_the_app_s_request_limit_up_to_the_upload_limit(engine, tokens, monkeypatch):
+    from tests.web.conftest import make_app
+
+    client = make_app(engine, MAX_CONTENT_LENGTH=1 << 20).test_client()  # every other route: 1 MB
+    big = penalty_csv(20000, 0)
+    assert len(big) > 1 << 20
+    assert post(client, tokens["clerk"], big).status_code == 202
+    monkeypatch.setenv("CREDIT_UPLOAD_MAX_BYTES", str(1 << 20))
+    over_file_limit = post(client, tokens["clerk"], penalty_csv(20000, 0, start=50000))
+    assert over_file_limit.status_code == 422 and "上传上限" in over_file_limit.get_json()["message"]
+    too_big = post(client, tokens["clerk"], b"a" * (3 << 20), name="big.csv")
+    assert too_big.status_code == 413 and too_big.is_json
+    assert client.post("/api/v1/objections", data=b"x" * (2 << 20), headers={**bearer(tokens["firm"]),
+                       "Content-Type": "application/json"}).status_code == 413  # other routes keep theirs

@@ -204,3 +204,16 @@ def test_csrf_is_enforced_on_the_upload_form(engine, tokens):
     assert good
     accepted = upload(client, penalty_csv(), csrf_token=good.group(1))
     assert accepted.status_code == 302 and uploads(engine) == 1
+
+
+def test_many_re_sent_files_are_named_a_few_then_counted(engine, auth):
+    client = auth.login("clerk")
+    bodies = [penalty_csv(2, 0, start=1000 * i) for i in range(1, 6)]
+    send = lambda: client.post("/clerk/upload", data={  # noqa: E731
+        "type": "commerce/penalty", "files": [(io.BytesIO(b), f"g{i}.csv") for i, b in enumerate(bodies)]},
+        content_type="multipart/form-data")
+    assert send().status_code == 302
+    run_worker(engine)
+    again = send()
+    page = client.get(again.headers["Location"]).get_data(as_text=True)
+    assert page.count("同一文件已") == 3 and "另有 2 个文件此前已提交或已入库" in page
