@@ -8,6 +8,7 @@ domain refuses a clerk of another department (403).
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Any
 
 from flask import abort, request
@@ -57,7 +58,8 @@ def _answer(view: Any) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": view.id, "status": view.status, "department": view.department, "type": view.record_type,
         "filename": view.filename, "size": view.size, "submitted_by": view.submitted_by,
-        "created_at": view.created_at, "batch_id": view.batch_id, "resent_of": view.resent_of,
+        "created_at": view.created_at.replace(tzinfo=view.created_at.tzinfo or UTC),
+        "batch_id": view.batch_id, "resent_of": view.resent_of,
         "already_ingested": view.resent_of is not None,
         "progress": {"rows": view.rows_read, "percent": job.percent if job else None,
                      "note": job.progress_note if job else None},

@@ -36,6 +36,7 @@ def test_upload_answers_202_then_polling_follows_it_to_done_with_the_cli_counts(
     assert isinstance(batch["id"], int) and batch["status"] == "queued" and not batch["already_ingested"]
     queued = client.get(f"/api/v1/batches/{batch['id']}", headers=bearer(tokens["clerk"])).get_json()
     assert queued["status"] == "queued" and "read" not in queued
+    assert queued["created_at"].endswith("+00:00")  # stored in UTC, answered as such
     run_worker(engine)
     done = client.get(f"/api/v1/batches/{batch['id']}", headers=bearer(tokens["clerk"]))
     assert done.status_code == 200
