@@ -31,6 +31,7 @@ from credit.domain.inbox import answer_objection, answer_repair, department_inbo
 from credit.domain.workflows import ROLE_ADMIN, ROLE_CLERK, Actor
 from credit.kernel.catalog import load_catalog
 from credit.kernel.errors import Conflict, InvalidInput, NotFound
+from ingest.readers import EXTENSIONS
 from web.auth import current_actor, roles_required
 from web.clerk_forms import AnswerForm, UploadForm, corrections_of, upload_limit_message
 from web.db import engine, run
@@ -130,7 +131,7 @@ def _flash_receipts(receipts: list[Any]) -> None:
 def _upload_page(form: UploadForm, choices: list[tuple[str, str]], errors: dict[str, str], status: int) -> Any:
     return render_template("clerk/upload.html", form=form, choices=choices, errors=errors,
                            limit_mb=max_upload_bytes() >> 20, max_files=MAX_FILES,
-                           accept=",".join(sorted({".csv", ".txt", ".xlsx", ".json", ".ndjson", ".jsonl", ".xml"}))), status
+                           accept=",".join(sorted(EXTENSIONS))), status
 
 
 @bp.get("/batches")

@@ -181,28 +181,35 @@ def test_a_file_over_the_limit_is_refused_with_the_limit_named(engine, auth, mon
     assert uploads(engine) == 0
 
 
-def test_the_upload_limit_is_the_domain_s_not_the_app_s_smaller_one(engine, tokens, monkeypatch):
-    app = make_app(engine, MAX_CONTENT_LENGTH=1 << 20)  # pages and other forms: 1 MB
-    client = login(app.test_client(), "clerk")
+def csrf_login(app, who: str = "clerk"):
+    client = app.test_client()
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', client.get("/login").get_data(as_text=True))
+    assert token
+    assert client.post("/login", data={"login": who, "password": PASSWORD, "csrf_token": token.group(1)}).status_code == 302
+    return client
+
+
+def form_token(client, path: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).get_data(as_text=True))
+    assert found
+    return found.group(1)
+
+
+def test_the_upload_limit_is_the_domain_s_not_the_app_s_smaller_one(engine, tokens):
+    app = make_app(engine, MAX_CONTENT_LENGTH=1 << 20, WTF_CSRF_ENABLED=True)  # pages and other forms: 1 MB
+    client = csrf_login(app)
     big = penalty_csv(20000, 0)
     assert len(big) > 1 << 20
-    assert upload(client, big).status_code == 302
+    assert upload(client, big, csrf_token=form_token(client, "/clerk/upload")).status_code == 302
+    assert uploads(engine) == 1
 
 
 def test_csrf_is_enforced_on_the_upload_form(engine, tokens):
-    app = make_app(engine, WTF_CSRF_ENABLED=True)
-    client = app.test_client()
-    page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) or \
-        re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert token
-    client.post("/login", data={"login": "clerk", "password": PASSWORD, "csrf_token": token.group(1)})
+    client = csrf_login(make_app(engine, WTF_CSRF_ENABLED=True))
     refused = upload(client, penalty_csv())
-    assert refused.status_code == 400 and uploads(engine) == 0
-    form = client.get("/clerk/upload").get_data(as_text=True)
-    good = re.search(r'name="csrf_token" value="([^"]+)"', form)
-    assert good
-    accepted = upload(client, penalty_csv(), csrf_token=good.group(1))
+    assert refused.status_code == 400 and "表单已过期" in refused.get_data(as_text=True) and uploads(engine) == 0
+    assert upload(client, penalty_csv(), csrf_token="forged").status_code == 400 and uploads(engine) == 0
+    accepted = upload(client, penalty_csv(), csrf_token=form_token(client, "/clerk/upload"))
     assert accepted.status_code == 302 and uploads(engine) == 1
 
 
