@@ -15,7 +15,7 @@ from werkzeug.serving import make_server
 
 from credit.domain.schema import create_all
 from credit.kernel.db import make_engine
-from tests.web.clerk_support import penalty_csv, run_worker
+from tests.web.clerk_support import open_items, penalty_csv, run_worker
 from tests.web.conftest import make_app
 from tests.web.world import PASSWORD, build
 
@@ -60,6 +60,30 @@ def browser(served):  # type: ignore[no-untyped-def]
         chromium = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
         yield chromium
         chromium.close()
+
+
+def test_clerk_answers_the_overdue_objection_first(served, browser):
+    """(First: the upload test's resolve may relink the world's records.)"""
+    server, engine, _ = served
+    items = open_items(engine)
+    context = browser.new_context(viewport={"width": 1200, "height": 900}, java_script_enabled=False)
+    page = context.new_page()
+    page.goto(server + "/login")
+    page.fill("#login", "clerk")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.get_by_role("link", name="上传与待办").click()
+    page.get_by_role("link", name="异议与修复待办").click()
+    first = page.locator("article.record").first
+    assert first.get_attribute("id") == f"objection-{items['late']}" and "已逾期" in first.inner_text()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "23-clerk-inbox.png"), full_page=True)
+    first.get_by_label("异议不成立").check()
+    first.locator("textarea[name=reason]").fill("经核查，住所仍无法联系")
+    first.get_by_role("button", name="提交答复").click()
+    assert page.get_by_text(f"已答复异议 {items['late']}").count() == 1
+    assert page.locator(f"#objection-{items['late']}").count() == 0
+    context.close()
 
 
 @pytest.mark.parametrize("device", ["desktop", "phone"])
