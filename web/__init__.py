@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 BLUEPRINTS: list[str] = [
     "web.public", "web.account", "web.enterprise", "web.authorised", "web.government",
     "web.api",
+    "web.clerk", "web.api_batches",
 ]
 
 
