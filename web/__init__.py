@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 BLUEPRINTS: list[str] = [
     "web.public", "web.account", "web.enterprise", "web.authorised", "web.government",
-    "web.api",
+    "web.api", "web.review", "web.regulator", "web.trust", "web.api_exports",
 ]
 
 
