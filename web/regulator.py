@@ -15,8 +15,8 @@ from typing import Any
 from flask import Blueprint, current_app, redirect, render_template, request, send_file, url_for
 from flask_wtf import FlaskForm
 from markupsafe import Markup
-from wtforms import DateField, SelectField, StringField
-from wtforms.validators import Length, Optional
+from wtforms import DateField, StringField
+from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
 from credit.domain.export_files import DIRECT_ROWS, export_job, export_part, exported, start_export
 from credit.domain.exports import EXPORTERS, FORMATS, KINDS, ExportSpec
@@ -25,7 +25,7 @@ from credit.kernel.catalog import load_catalog
 from credit.kernel.errors import InvalidInput
 from web.auth import current_actor, roles_required
 from web.db import run
-from web.forms import errors_of
+from web.forms import _say, errors_of
 from web.i18n import pick
 from web.public import parse_date
 
@@ -38,15 +38,25 @@ FORMAT_NAMES = {"csv": "CSV (Excel, UTF-8)", "xlsx": "XLSX (Excel)", "json": "JS
 REFRESH_SECONDS = 2
 
 
+DEPARTMENTS = list(load_catalog().departments)
+RECORD_TYPES = sorted({rt.name for rt in load_catalog()})
+
+
+def _one_of(values: list[str] | tuple[str, ...], zh: str, en: str) -> list[object]:
+    return [Optional(), AnyOf(list(values), message=_say(zh, en))]
+
+
 class ExportForm(FlaskForm):
-    kind = SelectField(choices=[(k, k) for k in KINDS], default="black")
+    kind = StringField(default="black", validators=[
+        DataRequired(message=_say("请选择导出内容", "Choose what to export")),
+        AnyOf(list(KINDS), message=_say("请选择导出内容", "Choose what to export"))])
     at = DateField(validators=[Optional()], format="%Y-%m-%d")
     region = StringField(validators=[Optional(), Length(max=20)])
-    department = SelectField(choices=[("", "")] + [(d, d) for d in load_catalog().departments], default="")
-    record_type = SelectField(choices=[("", "")] + sorted({(rt.name, rt.name) for rt in load_catalog()}), default="")
+    department = StringField(validators=_one_of(DEPARTMENTS, "请选择部门", "Choose a department"))
+    record_type = StringField(validators=_one_of(RECORD_TYPES, "请选择记录类型", "Choose a record type"))
     date_from = DateField(validators=[Optional()], format="%Y-%m-%d")
     date_to = DateField(validators=[Optional()], format="%Y-%m-%d")
-    file_format = SelectField(choices=[(f, f) for f in FORMATS], default="csv")
+    file_format = StringField(default="csv", validators=_one_of(FORMATS, "请选择格式", "Choose a format"))
 
 
 def direct_rows() -> int:
@@ -63,7 +73,8 @@ def spec_of(form: ExportForm) -> ExportSpec:
 def _form_page(form: ExportForm, errors: dict[str, str], status: int = 200) -> Any:
     types = sorted({(rt.name, rt.zh) for rt in load_catalog()})
     return render_template("regulator/exports.html", form=form, errors=errors, kinds=KIND_NAMES,
-                           formats=FORMAT_NAMES, record_types=types, today=date.today()), status
+                           formats=FORMAT_NAMES, record_types=types, departments=DEPARTMENTS,
+                           today=date.today()), status
 
 
 @bp.get("/")
