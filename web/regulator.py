@@ -86,7 +86,7 @@ def home() -> Any:
 @bp.get("/exports")
 @roles_required(*EXPORTERS)
 def exports() -> Any:
-    return _form_page(ExportForm(request.args, meta={"csrf": False}), {})
+    return _form_page(ExportForm(request.args), {})
 
 
 @bp.post("/exports")

@@ -189,3 +189,21 @@ def test_export_dates_are_checked(auth):
     response = auth.login("regulator").post("/regulator/exports", data={"kind": "black", "at": "2026-13-01"})
     assert response.status_code == 422
     assert date.today().isoformat() in auth.client.get("/regulator/exports").get_data(as_text=True)
+
+
+def test_the_export_form_carries_its_csrf_token(engine, tokens):
+    import re
+
+    from tests.web.world import PASSWORD
+
+    client = make_app(engine, WTF_CSRF_ENABLED=True).test_client()
+
+    def token(path: str) -> str:
+        match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', client.get(path).get_data(as_text=True))
+        assert match is not None, path
+        return match.group(1)
+
+    client.post("/login", data={"login": "regulator", "password": PASSWORD, "csrf_token": token("/login")})
+    assert client.post("/regulator/exports", data={"kind": "black"}).status_code == 400
+    form = {"kind": "black", "file_format": "csv", "csrf_token": token("/regulator/exports")}
+    assert client.post("/regulator/exports", data=form).status_code == 303
