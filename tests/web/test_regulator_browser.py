@@ -104,12 +104,12 @@ def test_reviewer_decides_a_pair_side_by_side(server, page):
     pair_id = first.get_attribute("id")
     assert first.locator("article.side").count() == 2 and first.locator(".evidence li").count() == 2
     assert first.locator("article.side", has_text="有限公司").count() >= 1 and "第 " in first.inner_text()
-    page.shot("21-review-queue")
+    page.shot("31-review-queue")
     first.locator("input[name=note]").fill("同一企业：名称与地址一致")
     first.get_by_role("button", name="是同一企业", exact=True).click()
     assert page.get_by_role("status").filter(has_text="已处理").count() == 1
     assert page.locator(f"section#{pair_id}").count() == 0
-    page.shot("22-review-decided")
+    page.shot("32-review-decided")
     assert not page.blocked
 
 
@@ -119,10 +119,10 @@ def test_regulator_exports_the_black_list_and_opens_the_file(server, page, tmp_p
     page.check("#kind-black")
     fmt = "csv" if page.kind == "desktop" else "xlsx"
     page.select_option("#file_format", fmt)
-    page.shot("23-export-form")
+    page.shot("33-export-form")
     page.get_by_role("button", name="导出", exact=True).click()
     assert page.locator("h1").inner_text() == "导出完成"
-    page.shot("24-export-ready")
+    page.shot("34-export-ready")
     saved = {}
     for link in ("#download-file", "#download-manifest", "#download-signature"):
         with page.expect_download() as info:
@@ -147,5 +147,5 @@ def test_the_dashboard_draws_its_charts(server, page):
         box = charts.nth(i).bounding_box()
         assert box is not None and box["width"] > 200 and box["height"] > 40  # drawn, not an empty box
     assert page.locator("svg[aria-label*='待审核'] rect.bar").count() == 2
-    page.shot("25-dashboard")
+    page.shot("35-dashboard")
     assert not page.blocked
