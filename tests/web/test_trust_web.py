@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 
 import pytest
 from sqlalchemy import select
@@ -14,6 +16,7 @@ from credit.domain.signature_models import CreditReport
 from credit.domain.workflow_models import AuditEntry
 from credit.domain.workflows import ROLES
 from tests.web.conftest import make_app
+from tests.web.world import SECRETS
 
 VIEWERS = {"public": "public", "enterprise": "enterprise", "authorised": "public", "clerk": "government",
            "reviewer": "government", "regulator": "government", "admin": "government"}
@@ -133,3 +136,14 @@ def test_reports_are_rate_limited(engine, tokens):
     client = make_app(engine, RATELIMIT_ENABLED=True, CREDIT_REPORT_LIMIT="2 per minute").test_client()
     assert [client.get("/enterprises/1/report.pdf").status_code for _ in range(3)] == [200, 200, 429]
     assert client.get("/enterprises/1").status_code == 200  # the page itself is not limited by it
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) not installed")
+def test_a_public_report_shows_only_what_the_public_page_shows(client, tmp_path):
+    """The crawler skips the PDFs; the public report of the richest enterprise, read as text, hides the same values."""
+    report = client.get("/enterprises/1/report.pdf")
+    path = tmp_path / "public.pdf"
+    path.write_bytes(report.data)
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    assert "长沙华盛网络科技有限公司" in text and "CF-1" in text
+    assert not [secret for secret in SECRETS if secret in text]
