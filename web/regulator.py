@@ -9,6 +9,7 @@ itself (no JavaScript) until the same three downloads appear. Both go through
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from typing import Any
 
@@ -61,7 +62,8 @@ class ExportForm(FlaskForm):
 
 def direct_rows() -> int:
     """Estimated rows up to which an export is written during the request (``CREDIT_EXPORT_DIRECT_ROWS``)."""
-    return int(current_app.config.get("CREDIT_EXPORT_DIRECT_ROWS", DIRECT_ROWS))
+    value = current_app.config.get("CREDIT_EXPORT_DIRECT_ROWS", os.environ.get("CREDIT_EXPORT_DIRECT_ROWS"))
+    return DIRECT_ROWS if value in (None, "") else int(value)
 
 
 def spec_of(form: ExportForm) -> ExportSpec:
