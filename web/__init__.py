@@ -20,7 +20,8 @@ log = logging.getLogger(__name__)
 
 BLUEPRINTS: list[str] = [
     "web.public", "web.account", "web.enterprise", "web.authorised", "web.government",
-    "web.api", "web.review", "web.regulator", "web.trust", "web.api_exports",
+    "web.review", "web.regulator", "web.trust", "web.api_exports",
+    "web.api",
 ]
 
 
