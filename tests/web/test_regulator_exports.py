@@ -207,3 +207,13 @@ def test_the_export_form_carries_its_csrf_token(engine, tokens):
     assert client.post("/regulator/exports", data={"kind": "black"}).status_code == 400
     form = {"kind": "black", "file_format": "csv", "csrf_token": token("/regulator/exports")}
     assert client.post("/regulator/exports", data=form).status_code == 303
+
+
+def test_the_export_routes_are_in_the_openapi_document(client):
+    spec = client.get("/api/openapi.json").get_json()
+    kind = spec["paths"]["/api/v1/exports/{kind}"]["get"]
+    assert [p for p in spec["paths"]["/api/v1/exports/{kind}"]["parameters"] if p["name"] == "kind"][0]["schema"]["enum"] \
+        == ["black", "red", "penalties", "abnormal", "records"]
+    assert {p["name"] for p in kind["parameters"]} == {"date", "region", "department", "type", "from", "to", "format"}
+    assert {"200", "202", "422"} <= set(kind["responses"]) and "text/csv" in kind["responses"]["200"]["content"]
+    assert {"/api/v1/exports/jobs/{job_id}", "/api/v1/exports/files/{name}"} <= set(spec["paths"])
