@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 
 BLUEPRINTS: list[str] = [
     "web.public", "web.account", "web.enterprise", "web.authorised", "web.government",
+    "web.review", "web.regulator", "web.trust", "web.api_exports",
     "web.api",
     "web.clerk", "web.api_batches",
 ]

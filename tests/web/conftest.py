@@ -64,3 +64,11 @@ def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
     from credit.domain import accounts
 
     monkeypatch.setattr(accounts, "_HASHER", PasswordHasher(time_cost=1, memory_cost=256, parallelism=1))
+
+
+@pytest.fixture(autouse=True)
+def export_folder(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Exports made by a test land in its own folder (never the checkout's instance/exports)."""
+    folder = tmp_path / "exports"
+    monkeypatch.setenv("CREDIT_EXPORT_DIR", str(folder))
+    return folder

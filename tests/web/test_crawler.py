@@ -113,7 +113,7 @@ class Links(HTMLParser):
             self.links += [v for k, v in attrs if k == "href" and v]
 
 
-SKIP = re.compile(r"^/(lang|login|logout|static|account|my|authorised|gov)\b")
+SKIP = re.compile(r"^/(lang|login|logout|static|account|my|authorised|gov)\b|^.*\.pdf$")  # reports: test_trust_web.py
 
 
 def crawl(client, seeds: list[str], limit: int = 1500) -> dict[str, str]:

@@ -25,5 +25,5 @@ def test_every_audience_has_its_blueprint(tmp_path, monkeypatch):
     monkeypatch.setenv("CREDIT_DATABASE_URL", f"sqlite:///{tmp_path / 'env.db'}")
     app = create_app({"RATELIMIT_ENABLED": False})
     assert {"public", "account", "enterprise", "authorised", "government", "api_v1", "clerk",
-            "api_batches"} <= set(app.blueprints)
+            "api_batches", "review", "regulator", "trust"} <= set(app.blueprints)
     assert len(BLUEPRINTS) >= 8  # Web II's faces added theirs
