@@ -15,7 +15,7 @@ from tests.web.world import TODAY
 
 def test_the_dashboard_shows_overdue_objections_by_department_and_its_charts(engine, auth):
     with Session(engine) as s:  # filed 60 days ago: past any working-day deadline
-        file_objection(s, Actor("firm", ROLE_ENTERPRISE, enterprise_id=1), "commerce", "penalty", "CF-1",
+        file_objection(s, Actor("firm", ROLE_ENTERPRISE, enterprise_id=1), "commerce", "penalty", "CF-OLD",
                        reason="处罚已撤销", on=TODAY - timedelta(days=60))
         s.commit()
     response = auth.login("regulator").get("/regulator/dashboard")
