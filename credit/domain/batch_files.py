@@ -3,7 +3,7 @@
 An uploaded file is written to the upload folder (``CREDIT_UPLOAD_DIR``, default instance/uploads;
 a folder every worker machine shares) as ``<uuid>.<ext>``: the name the clerk gave is kept for
 display only and never touches the file system. Its SHA-256 is computed while it is written, the
-size is bounded (``CREDIT_UPLOAD_MAX_BYTES``) and its first bytes must fit its extension.
+size is bounded (``CREDIT_MAX_UPLOAD_BYTES``) and its first bytes must fit its extension.
 Rejected rows are spooled while the batch is read and stored with personal values masked.
 """
 
@@ -28,12 +28,12 @@ from credit.kernel.catalog import RecordType
 from credit.kernel.db import PROJECT_ROOT
 from credit.kernel.errors import InvalidInput
 from credit.kernel.identifiers import mask_id_number, mask_phone
+from ingest import safety
 from ingest.loader import Reject
 from ingest.readers import EXTENSIONS
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MAX_BYTES = 512 << 20
 _BLOCK = 1 << 20
 REJECT_HEADER = ["行号 row", "列 column", "原因 reason", "记录编号 record_id", "原始行 raw row"]
 
@@ -46,7 +46,8 @@ def upload_dir() -> Path:
 
 
 def max_upload_bytes() -> int:
-    return int(os.environ.get("CREDIT_UPLOAD_MAX_BYTES") or DEFAULT_MAX_BYTES)
+    """One limit for every upload (``CREDIT_MAX_UPLOAD_BYTES``, ingest/safety.py): web, API, CLI."""
+    return safety.max_upload_bytes()
 
 
 @dataclass(frozen=True)

@@ -96,7 +96,7 @@ def test_a_wrong_type_is_refused_with_a_clear_message(sqlite_engine, commerce_cl
 
 
 def test_an_upload_over_the_size_limit_is_refused_and_not_kept(sqlite_engine, commerce_clerk, monkeypatch, folders):
-    monkeypatch.setenv("CREDIT_UPLOAD_MAX_BYTES", "100")
+    monkeypatch.setenv("CREDIT_MAX_UPLOAD_BYTES", "100")
     with pytest.raises(InvalidInput, match="upload limit"):
         submit_uploads(sqlite_engine, commerce_clerk, "commerce", "penalty", [(io.BytesIO(b"a,b\n" * 100), "big.csv")])
     assert not [p for p in (folders / "uploads").iterdir() if p.is_file()]

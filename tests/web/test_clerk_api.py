@@ -175,7 +175,7 @@ def test_an_upload_may_exceed_the_app_s_request_limit_up_to_the_upload_limit(eng
     big = penalty_csv(20000, 0)
     assert len(big) > 1 << 20
     assert post(client, tokens["clerk"], big).status_code == 202
-    monkeypatch.setenv("CREDIT_UPLOAD_MAX_BYTES", str(1 << 20))
+    monkeypatch.setenv("CREDIT_MAX_UPLOAD_BYTES", str(1 << 20))
     over_file_limit = post(client, tokens["clerk"], penalty_csv(20000, 0, start=50000))
     assert over_file_limit.status_code == 422 and "上传上限" in over_file_limit.get_json()["message"]
     too_big = post(client, tokens["clerk"], b"a" * (3 << 20), name="big.csv")

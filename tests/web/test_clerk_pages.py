@@ -171,10 +171,10 @@ def test_wrong_type_empty_and_unknown_record_type_are_clear_messages(engine, aut
 
 def test_a_file_over_the_limit_is_refused_with_the_limit_named(engine, auth, monkeypatch):
     client = auth.login("clerk")
-    monkeypatch.setenv("CREDIT_UPLOAD_MAX_BYTES", str(100))
+    monkeypatch.setenv("CREDIT_MAX_UPLOAD_BYTES", str(100))
     over_domain = upload(client, penalty_csv())  # within the request limit, over the file limit
     assert over_domain.status_code == 422 and "文件超过上传上限" in over_domain.get_data(as_text=True)
-    monkeypatch.setenv("CREDIT_UPLOAD_MAX_BYTES", str(1 << 20))
+    monkeypatch.setenv("CREDIT_MAX_UPLOAD_BYTES", str(1 << 20))
     huge = upload(client, b"a" * (3 << 20), name="big.csv")
     text = huge.get_data(as_text=True)
     assert huge.status_code == 413 and "文件过大" in text and "1 MB" in text
