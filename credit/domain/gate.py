@@ -1,7 +1,8 @@
 """The disclosure gate: what a viewer may see of which records on a given date.
 
 Every page, export, list and rating goes through ``disclose`` (``decide`` is its pure core, one
-record at a time). Rules, in order:
+record at a time; ``bulk`` the same decisions compiled per record type for many records, in
+credit/domain/gate_fast.py, which ``disclose`` and the exports use). Rules, in order:
 
 1. a record dated after the view date did not exist yet and is shown to nobody;
 2. openness comes from the catalog (``RecordType.openness_of``, so a tax grade A/D is 公开);
@@ -23,7 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -36,6 +37,9 @@ from credit.kernel.catalog import CODE_TYPES, OPENNESS_PUBLIC, Column, RecordTyp
 from credit.kernel.identifiers import mask_id_number, mask_phone
 from credit.kernel.keys import MASK, is_sealed
 from credit.kernel.personal import PERSON_ROLE, is_individual_code
+
+if TYPE_CHECKING:
+    from credit.domain.gate_fast import BulkGate
 
 log = logging.getLogger(__name__)
 
@@ -132,8 +136,9 @@ class Disclosed:
         return (self.department, self.record_type, self.record_id)
 
 
-def _effective_kind(viewer: Viewer, record: Record, at: date) -> str:
-    if viewer.kind in (AUTHORISED, ENTERPRISE) and viewer.enterprise_id != record.enterprise_id:
+def effective_kind(viewer: Viewer, enterprise_id: int, at: date) -> str:
+    """Whom the viewer counts as for a record of the enterprise: itself, or the public."""
+    if viewer.kind in (AUTHORISED, ENTERPRISE) and viewer.enterprise_id != enterprise_id:
         return PUBLIC
     if viewer.kind == AUTHORISED and viewer.valid_until is not None and at > viewer.valid_until:
         return PUBLIC
@@ -155,12 +160,21 @@ def _mask(col: Column, value: Any) -> Any:
     """The public form of a personal value; a sealed value carries it (no key needed)."""
     if value in (None, ""):
         return value
-    how = load_policy()["masking"]["by_type"].get(col.type, load_policy()["masking"]["default"])
+    return masked(mask_how(col), value)
+
+
+def mask_how(col: Column) -> str:
+    """How a column's personal values are masked: id_number, phone or redact (policy ``masking``)."""
     if col.type in CODE_TYPES and not col.personal:
-        how = "id_number"  # an individual business's taxpayer id: an ID number plus two digits
+        return "id_number"  # an individual business's taxpayer id: an ID number plus two digits
+    return str(load_policy()["masking"]["by_type"].get(col.type, load_policy()["masking"]["default"]))
+
+
+def masked(how: str, value: Any) -> Any:
+    """A personal value (not empty) masked ``how``."""
     if is_sealed(value):
-        masked = str(value.get(MASK, ""))
-        return masked if how in ("id_number", "phone") else "*" * len(masked)
+        shown = str(value.get(MASK, ""))
+        return shown if how in ("id_number", "phone") else "*" * len(shown)
     if how == "id_number":
         return mask_id_number(str(value))
     if how == "phone":
@@ -235,7 +249,7 @@ def decide(record: Record, viewer: Viewer, at: date, marks: Marks | None = None,
     if record.key in marks.repairs and marks.repairs[record.key] <= at:
         publicity = publicity.ended_by_repair(marks.repairs[record.key])
     openness = rt.openness_of(record.fields)
-    kind = _effective_kind(viewer, record, at)
+    kind = effective_kind(viewer, record.enterprise_id, at)
     public_now = publicity.is_public(at)
     if not _may_see(kind, rt, openness, public_now):
         return None
@@ -274,9 +288,9 @@ def load_marks(session: Session, at: date) -> Marks:
 
 def disclose(session: Session, viewer: Viewer, at: date, records: Iterable[Record]) -> list[Disclosed]:
     """The records ``viewer`` may see on ``at``, filtered, masked and marked. The only way out."""
-    marks = load_marks(session, at)
     revealed: list[str] = []
-    shown = [d for d in (decide(r, viewer, at, marks, revealed) for r in records) if d is not None]
+    gate = bulk(viewer, at, load_marks(session, at))
+    shown = [d for d in (gate.decide(r, revealed) for r in records) if d is not None]
     log.debug("gate: %s sees %d records on %s", viewer.kind, len(shown), at)
     if revealed:
         enterprises = sorted({d.enterprise_id for d in shown})
@@ -285,3 +299,11 @@ def disclose(session: Session, viewer: Viewer, at: date, records: Iterable[Recor
                      reason=f"viewer {viewer.kind}",
                      details={"as_of": at, "fields": revealed, "enterprises": enterprises})
     return shown
+
+
+def bulk(viewer: Viewer, at: date, marks: Marks | None = None) -> BulkGate:
+    """``decide`` for one viewer on one date over many records, compiled per record type: a
+    ``credit.domain.gate_fast.BulkGate`` (exports and ``disclose`` use it; the same decisions)."""
+    from credit.domain.gate_fast import BulkGate
+
+    return BulkGate(viewer, at, marks)
