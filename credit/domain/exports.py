@@ -209,6 +209,9 @@ def cell_function(width: int, codes: frozenset[int]) -> Callable[[list[Any]], li
 
 
 def _text(value: Any) -> str:
+    plain = _PLAIN.get(value.__class__)
+    if plain is not None:
+        return plain(value)
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -261,6 +264,9 @@ def write_json(table: Table, rows: Iterator[list[Any]], path: Path) -> int:
         fh.write(b"\n]\n")
     return n
 
+
+_PLAIN: dict[type, Callable[[Any], str]] = {  # the common classes, answered as the general rules below do
+    str: str, int: str, float: str, date: date.isoformat, bool: lambda v: "是" if v else "否"}
 
 WRITERS: dict[str, Callable[[Table, Iterator[list[Any]], Path], int]] = {
     "csv": write_csv, "xlsx": write_xlsx, "json": write_json}

@@ -35,7 +35,6 @@ from credit.domain.gate import (
     Viewer,
     _government_sees,
     _may_see,
-    _personal,
     _sensitive_keys,
     decide,
     effective_kind,
@@ -44,8 +43,9 @@ from credit.domain.gate import (
 )
 from credit.domain.policy import Publicity, load_policy, publicity_of, record_date, window_key
 from credit.kernel import keys
-from credit.kernel.catalog import OPENNESS_PUBLIC, RecordType, load_catalog
-from credit.kernel.keys import is_sealed
+from credit.kernel.catalog import CODE_TYPES, OPENNESS_PUBLIC, RecordType, load_catalog
+from credit.kernel.keys import SEALED, is_sealed
+from credit.kernel.personal import INDIVIDUAL_CODE_LENGTH
 
 WINDOWS_KEPT = 32768  # distinct window keys remembered per record type; then the memo starts afresh
 
@@ -76,7 +76,9 @@ class TypePlan:
         self.keys: tuple[str, ...] = tuple(c.key for c in columns)
         unmasked = set(load_policy()["masking"]["government_unmasked"]) if kind == GOVERNMENT else set()
         sensitive = _sensitive_keys(rt)
-        self.checks = tuple((i, c, bool(unmasked) and _government_sees(rt, c, unmasked), mask_how(c))
+        # (position, key, every value personal, a code column, opened for this viewer, how masked)
+        self.checks = tuple((i, c.key, c.personal, c.type in CODE_TYPES,
+                             bool(unmasked) and _government_sees(rt, c, unmasked), mask_how(c))
                             for i, c in enumerate(columns) if c.key in sensitive)
         self.window_key: Callable[[dict[str, Any]], Any] = window_key(rt)
         self.windows: dict[Any, Window] = {}
@@ -110,14 +112,19 @@ class TypePlan:
         """The visible values in ``keys`` order: personal ones masked, or opened where policy allows."""
         get = fields.get
         values = [get(k) for k in self.keys]
-        for i, col, unmask, how in self.checks:
+        for i, key, personal, code, unmask, how in self.checks:
             value = values[i]
-            if value is None or value == "" or not _personal(col, value):
+            if value is None or value == "":
+                continue
+            kind = value.__class__
+            # gate._personal, inline: a personal column, a sealed value, or an individual taxpayer id
+            if not (personal or (kind is dict and SEALED in value)
+                    or (code and kind is str and len(value) == INDIVIDUAL_CODE_LENGTH)):
                 continue
             if unmask:
                 values[i] = keys.current().open(value) if is_sealed(value) else value
                 if shown is not None:
-                    shown.append(col.key)
+                    shown.append(key)
             else:
                 values[i] = masked(how, value)
         return values
@@ -131,6 +138,7 @@ class BulkGate:
         self.marks = marks or Marks()
         self._plans: dict[tuple[str, str, str], TypePlan] = {}
         self._fixed_kind = viewer.kind if viewer.kind in (PUBLIC, GOVERNMENT) else None
+        self._fixed: dict[tuple[str, str], TypePlan] = {}  # by type, when the viewer's kind never changes
 
     def plan(self, department: str, record_type: str, kind: str) -> TypePlan:
         found = self._plans.get((department, record_type, kind))
@@ -152,7 +160,11 @@ class BulkGate:
         if marks.repairs and (department, record_type, record_id) in marks.repairs:
             return self._long_way(record or Record(department, record_type, record_id, enterprise_id, 0, fields),
                                   revealed)
-        plan = self.plan(department, record_type, self.kind_for(enterprise_id))
+        plan = self._fixed.get((department, record_type)) if self._fixed_kind else None
+        if plan is None:
+            plan = self.plan(department, record_type, self.kind_for(enterprise_id))
+            if self._fixed_kind:
+                self._fixed[(department, record_type)] = plan
         window = plan.window(fields)
         if not window.visible:
             return None

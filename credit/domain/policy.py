@@ -329,7 +329,7 @@ def window_key(rt: RecordType) -> Any:
         return found
 
     def key(fields: dict[str, Any]) -> tuple[Any, ...]:
-        out = tuple(_freeze(fields.get(k)) for k in read)
+        out = tuple(v if v is None or v.__class__ is str else _freeze(v) for v in map(fields.get, read))
         if rt.publicity == "penalty":
             return (*out, penalty_class(fields))
         if rt.publicity == "while_owed":
