@@ -26,7 +26,7 @@ from datetime import date
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from credit.domain import audit
@@ -271,27 +271,37 @@ def _visible(rt: RecordType, record: Record, kind: str, revealed: list[str] | No
     return fields
 
 
+@lru_cache(maxsize=2)
+def _marks_statements(by_record: bool) -> tuple[Any, Any]:
+    """The two statements ``load_marks`` runs (built once: building them costs more than running them)."""
+    o, r = Objection, RepairApplication
+    objections = select(o.department, o.record_type, o.record_id, o.status, o.decided_on).where(
+        o.filed_on <= bindparam("at"))
+    repairs = select(r.department, r.record_type, r.record_id, r.decided_on).where(
+        r.status == "approved", r.decided_on <= bindparam("at"))
+    if by_record:
+        objections = objections.where(o.record_id.in_(bindparam("ids", expanding=True)))
+        repairs = repairs.where(r.record_id.in_(bindparam("ids", expanding=True)))
+    return objections, repairs
+
+
 def load_marks(session: Session, at: date, keys: Iterable[RecordKey] | None = None) -> Marks:
     """Open objections and repairs in effect on ``at``, by record (only those of ``keys`` when given:
     a page of a few records needs no scan of every objection)."""
     wanted = None if keys is None else set(keys)
-    ids = None if wanted is None else sorted({k[2] for k in wanted})
-    if ids == []:
-        return Marks()
-    o, r = Objection, RepairApplication
-    objections = select(o.department, o.record_type, o.record_id, o.status, o.decided_on).where(o.filed_on <= at)
-    repairs_stmt = select(r.department, r.record_type, r.record_id, r.decided_on).where(
-        r.status == "approved", r.decided_on <= at)
-    if ids is not None:
-        objections = objections.where(o.record_id.in_(ids))
-        repairs_stmt = repairs_stmt.where(r.record_id.in_(ids))
+    params: dict[str, Any] = {"at": at}
+    if wanted is not None:
+        if not wanted:
+            return Marks()
+        params["ids"] = sorted({k[2] for k in wanted})
+    objections, repairs_stmt = _marks_statements(wanted is not None)
     conn = session.connection()
     open_keys = set()
-    for dept, rtype, rid, status, decided_on in conn.execute(objections):
+    for dept, rtype, rid, status, decided_on in conn.execute(objections, params):
         if status == "open" or (decided_on is not None and decided_on > at):
             open_keys.add((dept, rtype, rid))
     repairs: dict[RecordKey, date] = {}
-    for dept, rtype, rid, decided_on in conn.execute(repairs_stmt):
+    for dept, rtype, rid, decided_on in conn.execute(repairs_stmt, params):
         key = (dept, rtype, rid)
         if decided_on is not None and (key not in repairs or decided_on < repairs[key]):
             repairs[key] = decided_on
