@@ -82,7 +82,7 @@ def search() -> Any:
 # result only while no record, run or audited step changed: credit.domain.search), for the same
 # address, language and viewer. Each worker keeps its own; nothing else on the page varies.
 _PAGES: OrderedDict[tuple[Any, ...], tuple[SearchResult, str]] = OrderedDict()
-PAGES_KEPT = 2048
+PAGES_KEPT = 512  # about 15 KB a page
 
 
 def search_page(query: str, result: SearchResult) -> str:
@@ -94,7 +94,10 @@ def search_page(query: str, result: SearchResult) -> str:
     page = render_template("public/search.html", query=query, result=result, errors={})
     _PAGES[key] = (result, page)
     while len(_PAGES) > PAGES_KEPT:
-        _PAGES.popitem(last=False)
+        try:
+            _PAGES.popitem(last=False)
+        except KeyError:  # another thread emptied it first
+            break
     return page
 
 
