@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, replace
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -188,7 +189,29 @@ def csv_cells(table: Table, row: list[Any]) -> list[str]:
     return cells
 
 
+@lru_cache(maxsize=64)
+def cell_function(width: int, codes: frozenset[int]) -> Callable[[list[Any]], list[str]]:
+    """``csv_cells`` for rows of ``width`` values compiled into one function (no loop, no per-cell
+    call for the common plain-text cell): the same cells, a few times faster over a million rows."""
+    names = [f"v{i}" for i in range(width)]
+    lines = ["def cells(row):", f"    {', '.join(names)}, = row"]
+    for i, v in enumerate(names):
+        if i in codes:
+            lines.append(f"    {v} = '' if {v} is None else code_cell({v} if {v}.__class__ is str else _text({v}))")
+        else:
+            lines += [f"    if {v} is None: {v} = ''",
+                      f"    elif {v}.__class__ is not str: {v} = _text({v})",
+                      f"    if {v} and {v}[0] in RISKY: {v} = safe_cell({v})"]
+    lines.append(f"    return [{', '.join(names)}]")
+    scope: dict[str, Any] = {"code_cell": code_cell, "safe_cell": safe_cell, "_text": _text, "RISKY": _RISKY}
+    exec(compile("\n".join(lines), f"<export cells {width}>", "exec"), scope)  # noqa: S102 (our own text)
+    return scope["cells"]  # type: ignore[no-any-return]
+
+
 def _text(value: Any) -> str:
+    plain = _PLAIN.get(value.__class__)
+    if plain is not None:
+        return plain(value)
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -203,11 +226,14 @@ def _text(value: Any) -> str:
 def write_csv(table: Table, rows: Iterator[list[Any]], path: Path) -> int:
     """CSV in UTF-8 with BOM (Excel opens it as such)."""
     n = 0
+    width = len(table.header)
+    cells = cell_function(width, table.code_columns)
     with open(path, "w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(table.header)
+        write = writer.writerow
         for row in rows:
-            writer.writerow(csv_cells(table, row))
+            write(cells(row) if len(row) == width else csv_cells(table, row))
             n += 1
     return n
 
@@ -238,6 +264,9 @@ def write_json(table: Table, rows: Iterator[list[Any]], path: Path) -> int:
         fh.write(b"\n]\n")
     return n
 
+
+_PLAIN: dict[type, Callable[[Any], str]] = {  # the common classes, answered as the general rules below do
+    str: str, int: str, float: str, date: date.isoformat, bool: lambda v: "是" if v else "否"}
 
 WRITERS: dict[str, Callable[[Table, Iterator[list[Any]], Path], int]] = {
     "csv": write_csv, "xlsx": write_xlsx, "json": write_json}

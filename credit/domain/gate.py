@@ -1,7 +1,8 @@
 """The disclosure gate: what a viewer may see of which records on a given date.
 
 Every page, export, list and rating goes through ``disclose`` (``decide`` is its pure core, one
-record at a time). Rules, in order:
+record at a time; ``bulk`` the same decisions compiled per record type for many records, in
+credit/domain/gate_fast.py, which ``disclose`` and the exports use). Rules, in order:
 
 1. a record dated after the view date did not exist yet and is shown to nobody;
 2. openness comes from the catalog (``RecordType.openness_of``, so a tax grade A/D is 公开);
@@ -23,9 +24,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from credit.domain import audit
@@ -37,6 +38,9 @@ from credit.kernel.errors import InvalidInput
 from credit.kernel.identifiers import mask_id_number, mask_phone
 from credit.kernel.keys import MASK, is_sealed
 from credit.kernel.personal import PERSON_ROLE, is_individual_code
+
+if TYPE_CHECKING:
+    from credit.domain.gate_fast import BulkGate
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +56,7 @@ MARK_REPAIRED = "已信用修复"
 HIDDEN_KEYS = frozenset({"op"})
 
 RecordKey = tuple[str, str, str]
+MARKS_BY_KEY = 500  # up to this many records, disclose reads the marks of those records only
 
 
 @dataclass(frozen=True)
@@ -133,8 +138,9 @@ class Disclosed:
         return (self.department, self.record_type, self.record_id)
 
 
-def _effective_kind(viewer: Viewer, record: Record, at: date) -> str:
-    if viewer.kind in (AUTHORISED, ENTERPRISE) and viewer.enterprise_id != record.enterprise_id:
+def effective_kind(viewer: Viewer, enterprise_id: int, at: date) -> str:
+    """Whom the viewer counts as for a record of the enterprise: itself, or the public."""
+    if viewer.kind in (AUTHORISED, ENTERPRISE) and viewer.enterprise_id != enterprise_id:
         return PUBLIC
     if viewer.kind == AUTHORISED and viewer.valid_until is not None and at > viewer.valid_until:
         return PUBLIC
@@ -156,12 +162,21 @@ def _mask(col: Column, value: Any) -> Any:
     """The public form of a personal value; a sealed value carries it (no key needed)."""
     if value in (None, ""):
         return value
-    how = load_policy()["masking"]["by_type"].get(col.type, load_policy()["masking"]["default"])
+    return masked(mask_how(col), value)
+
+
+def mask_how(col: Column) -> str:
+    """How a column's personal values are masked: id_number, phone or redact (policy ``masking``)."""
     if col.type in CODE_TYPES and not col.personal:
-        how = "id_number"  # an individual business's taxpayer id: an ID number plus two digits
+        return "id_number"  # an individual business's taxpayer id: an ID number plus two digits
+    return str(load_policy()["masking"]["by_type"].get(col.type, load_policy()["masking"]["default"]))
+
+
+def masked(how: str, value: Any) -> Any:
+    """A personal value (not empty) masked ``how``."""
     if is_sealed(value):
-        masked = str(value.get(MASK, ""))
-        return masked if how in ("id_number", "phone") else "*" * len(masked)
+        shown = str(value.get(MASK, ""))
+        return shown if how in ("id_number", "phone") else "*" * len(shown)
     if how == "id_number":
         return mask_id_number(str(value))
     if how == "phone":
@@ -236,7 +251,7 @@ def decide(record: Record, viewer: Viewer, at: date, marks: Marks | None = None,
     if record.key in marks.repairs and marks.repairs[record.key] <= at:
         publicity = publicity.ended_by_repair(marks.repairs[record.key])
     openness = rt.openness_of(record.fields)
-    kind = _effective_kind(viewer, record, at)
+    kind = effective_kind(viewer, record.enterprise_id, at)
     public_now = publicity.is_public(at)
     if not _may_see(kind, rt, openness, public_now):
         return None
@@ -257,19 +272,42 @@ def _visible(rt: RecordType, record: Record, kind: str, revealed: list[str] | No
     return fields
 
 
-def load_marks(session: Session, at: date) -> Marks:
-    """Open objections and repairs in effect on ``at``, by record."""
+@lru_cache(maxsize=2)
+def _marks_statements(by_record: bool) -> tuple[Any, Any]:
+    """The two statements ``load_marks`` runs (built once: building them costs more than running them)."""
+    o, r = Objection, RepairApplication
+    objections = select(o.department, o.record_type, o.record_id, o.status, o.decided_on).where(
+        o.filed_on <= bindparam("at"))
+    repairs = select(r.department, r.record_type, r.record_id, r.decided_on).where(
+        r.status == "approved", r.decided_on <= bindparam("at"))
+    if by_record:
+        objections = objections.where(o.record_id.in_(bindparam("ids", expanding=True)))
+        repairs = repairs.where(r.record_id.in_(bindparam("ids", expanding=True)))
+    return objections, repairs
+
+
+def load_marks(session: Session, at: date, keys: Iterable[RecordKey] | None = None) -> Marks:
+    """Open objections and repairs in effect on ``at``, by record (only those of ``keys`` when given:
+    a page of a few records needs no scan of every objection)."""
+    wanted = None if keys is None else set(keys)
+    params: dict[str, Any] = {"at": at}
+    if wanted is not None:
+        if not wanted:
+            return Marks()
+        params["ids"] = sorted({k[2] for k in wanted})
+    objections, repairs_stmt = _marks_statements(wanted is not None)
+    conn = session.connection()
     open_keys = set()
-    for o in session.scalars(select(Objection).where(Objection.filed_on <= at)):
-        if o.status == "open" or (o.decided_on is not None and o.decided_on > at):
-            open_keys.add((o.department, o.record_type, o.record_id))
+    for dept, rtype, rid, status, decided_on in conn.execute(objections, params):
+        if status == "open" or (decided_on is not None and decided_on > at):
+            open_keys.add((dept, rtype, rid))
     repairs: dict[RecordKey, date] = {}
-    stmt = select(RepairApplication).where(
-        RepairApplication.status == "approved", RepairApplication.decided_on <= at)
-    for r in session.scalars(stmt):
-        key = (r.department, r.record_type, r.record_id)
-        if r.decided_on is not None and (key not in repairs or r.decided_on < repairs[key]):
-            repairs[key] = r.decided_on
+    for dept, rtype, rid, decided_on in conn.execute(repairs_stmt, params):
+        key = (dept, rtype, rid)
+        if decided_on is not None and (key not in repairs or decided_on < repairs[key]):
+            repairs[key] = decided_on
+    if wanted is not None:
+        return Marks(frozenset(open_keys & wanted), {k: d for k, d in repairs.items() if k in wanted})
     return Marks(frozenset(open_keys), repairs)
 
 
@@ -300,15 +338,16 @@ def disclose(session: Session, viewer: Viewer, at: date, records: Iterable[Recor
     public or an authorised querier shows only what they may also see today: 停止公示 and credit
     repair hold whatever date is asked for. Without it the rules are applied on ``at`` alone (the
     lists' and ratings' own computations, tests of the rules)."""
-    marks = load_marks(session, at)
     revealed: list[str] = []
+    records = list(records)
+    keys = [r.key for r in records] if len(records) <= MARKS_BY_KEY else None
+    gate = bulk(viewer, at, load_marks(session, at, keys))
     if today is not None and _still_public(viewer, at, today):
-        marks_now = load_marks(session, today)
+        now = bulk(viewer, today, load_marks(session, today, keys))
         shown = [d for r in records
-                 if (d := decide(r, viewer, at, marks, revealed)) is not None
-                 and decide(r, viewer, today, marks_now) is not None]
+                 if (d := gate.decide(r, revealed)) is not None and now.decide(r) is not None]
     else:
-        shown = [d for d in (decide(r, viewer, at, marks, revealed) for r in records) if d is not None]
+        shown = [d for d in (gate.decide(r, revealed) for r in records) if d is not None]
     log.debug("gate: %s sees %d records on %s", viewer.kind, len(shown), at)
     if revealed:
         enterprises = sorted({d.enterprise_id for d in shown})
@@ -317,3 +356,11 @@ def disclose(session: Session, viewer: Viewer, at: date, records: Iterable[Recor
                      reason=f"viewer {viewer.kind}",
                      details={"as_of": at, "fields": revealed, "enterprises": enterprises})
     return shown
+
+
+def bulk(viewer: Viewer, at: date, marks: Marks | None = None) -> BulkGate:
+    """``decide`` for one viewer on one date over many records, compiled per record type: a
+    ``credit.domain.gate_fast.BulkGate`` (exports and ``disclose`` use it; the same decisions)."""
+    from credit.domain.gate_fast import BulkGate
+
+    return BulkGate(viewer, at, marks)

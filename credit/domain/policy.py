@@ -272,3 +272,69 @@ def publicity_of(rt: RecordType, fields: dict[str, Any]) -> Publicity:
         log.error("unknown publicity rule %s for %s; not publishing", rt.publicity, rt.label)
         return Publicity(rt.publicity, published=False, note="未知公示规则")
     return rule(rt, fields)
+
+
+# ---------------------------------------------------------------- what a record's window depends on
+
+
+def window_fields(rt: RecordType) -> tuple[str, ...]:
+    """Every field ``record_date``, ``publicity_of`` and ``openness_of`` read for a record of the type.
+
+    The gate's bulk path (credit/domain/gate_fast.py) decides a window once per distinct combination
+    of these values; a test holds this list to what the functions above really read."""
+    keys = list((load_policy().get("record_start") or {}).get(f"{rt.department}/{rt.name}") or ())
+    keys.append(rt.date_field or "")
+    if rt.openness_by:
+        keys.append(rt.openness_by["field"])
+    rule = {"penalty": ["penalty_kinds", "fine_amount", "serious", "decision_date",
+                        load_policy()["penalty"].get("stated_end_field") or ""],
+            "until_removed": ["removed_date"], "while_owed": ["balance_yuan"],
+            "always": ["grade"] if (rt.department, rt.name) == ("tax", "credit_rating") else []}
+    keys += rule.get(rt.publicity, [])
+    return tuple(dict.fromkeys(k for k in keys if k))
+
+
+def _freeze(value: Any) -> Any:
+    """A hashable stand-in equal only for values of the same types and contents (True is not 1)."""
+    kind = value.__class__
+    if kind is str or value is None:
+        return value
+    if kind is list or kind is tuple:
+        return (kind, tuple(_freeze(v) for v in value))
+    if kind is dict:
+        return (kind, tuple((k, _freeze(v)) for k, v in value.items()))
+    hash(value)  # anything unhashable raises TypeError: the caller decides that record the long way
+    return (kind, value)
+
+
+def window_key(rt: RecordType) -> Any:
+    """A function of a record's fields: equal results for two records mean equal record date, window
+    and openness (it raises for a value it cannot key). What the rules only compare is reduced to the
+    comparison: a penalty's kinds, fine and severity to its class and periods, a balance to owed or
+    not, so a million penalties with a million fines share a few thousand keys."""
+    reduced = {"penalty": ("penalty_kinds", "fine_amount", "serious"), "while_owed": ("balance_yuan",)}
+    read = tuple(k for k in window_fields(rt) if k not in reduced.get(rt.publicity, ()))
+    low = load_policy()["penalty"]["low_amount_wan"]
+    classes: dict[Any, tuple[str, int, int]] = {}
+
+    def penalty_class(fields: dict[str, Any]) -> tuple[str, int, int]:
+        fine = fields.get("fine_amount")
+        # classify_penalty reads the fine only as truthy or not, and below the threshold or not
+        inputs = (_freeze(fields.get("penalty_kinds")), fine is None, bool(fine),
+                  fine is not None and bool(fine < low), fields.get("serious") is True)
+        found = classes.get(inputs)
+        if found is None:
+            klass = classify_penalty(rt.department, rt.name, fields)
+            found = classes[inputs] = (klass.category, klass.min_months, klass.max_months)
+        return found
+
+    def key(fields: dict[str, Any]) -> tuple[Any, ...]:
+        out = tuple(v if v is None or v.__class__ is str else _freeze(v) for v in map(fields.get, read))
+        if rt.publicity == "penalty":
+            return (*out, penalty_class(fields))
+        if rt.publicity == "while_owed":
+            balance = fields.get("balance_yuan")
+            return (*out, balance is None, balance is not None and bool(balance > 0))
+        return out
+
+    return key

@@ -128,7 +128,7 @@ _VERSION = select(*(select(func.max(col)).scalar_subquery()
 
 
 def _data_version(session: Session) -> tuple[Any, ...]:
-    return tuple(session.execute(_VERSION).one())
+    return tuple(session.connection().execute(_VERSION).one())
 
 
 def _search(session: Session, query: str, page: int, per_page: int, at: date) -> SearchResult:
@@ -161,14 +161,18 @@ def _code_hits(session: Session, code: str) -> list[int]:
         wanted = [keys.individual_code_pseudonym(keys.current(), code)]
     if len(code) == 15 and not code.isdigit():
         wanted.append(code[6:])  # a legacy taxpayer id: division code + organization code
-    found = session.scalars(select(SearchCode.enterprise_id).where(SearchCode.code.in_(wanted))).all()
+    found = session.connection().execute(_CODES, {"codes": wanted}).scalars().all()
     return _current_ids(session, found)
+
+
+_CODES = select(SearchCode.enterprise_id).where(SearchCode.code.in_(bindparam("codes", expanding=True)))
+_MERGED = select(Enterprise.id, Enterprise.successor_id).where(
+    Enterprise.id.in_(bindparam("ids", expanding=True)), Enterprise.successor_id.is_not(None))
 
 
 def _current_ids(session: Session, ids: Sequence[int]) -> list[int]:
     """The ids with merged ones replaced by their successors, in order, once each (one query for the lot)."""
-    merged = dict(session.execute(select(Enterprise.id, Enterprise.successor_id).where(
-        Enterprise.id.in_(set(ids)), Enterprise.successor_id.is_not(None))).all()) if ids else {}
+    merged = dict(session.connection().execute(_MERGED, {"ids": sorted(set(ids))}).all()) if ids else {}
     out: dict[int, None] = {}
     for eid in ids:
         out.setdefault(resolve_enterprise(session, eid) if eid in merged else eid, None)
@@ -205,7 +209,8 @@ _ENTRIES = (select(SearchEntry.enterprise_id, SearchEntry.name, SearchEntry.norm
 
 
 def _entries(session: Session, gram: int) -> list[Row]:
-    return [tuple(r) for r in session.execute(_ENTRIES, {"gram": gram})]  # type: ignore[misc]
+    # Core statements on the session's connection: the ORM's result machinery costs more than the query
+    return [tuple(r) for r in session.connection().execute(_ENTRIES, {"gram": gram})]  # type: ignore[misc]
 
 
 def _candidates(session: Session, key: str) -> tuple[list[Row], bool]:
@@ -266,7 +271,7 @@ def badge_records(session: Session, ids: list[int]) -> list[Record]:
     with one prepared statement: the search page needs them for twenty enterprises at a time.
     """
     latest: dict[tuple[str, str, str], tuple[Any, ...]] = {}
-    for row in session.execute(_badge_statement(), {"ids": ids}):
+    for row in session.connection().execute(_badge_statement(), {"ids": ids}):
         key = (row[0], row[1], row[2])
         if key not in latest or row[3] > latest[key][3]:
             latest[key] = tuple(row)

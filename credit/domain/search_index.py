@@ -20,7 +20,7 @@ from weakref import WeakKeyDictionary
 from sqlalchemy import Engine, delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from credit.domain.gate import Record, Viewer, decide
+from credit.domain.gate import Marks, Record, Viewer, bulk
 from credit.domain.profile import current_records
 from credit.domain.web_models import SearchCode, SearchEntry, SearchGram, SearchState
 from credit.kernel import keys
@@ -144,13 +144,12 @@ def index_rows(records: Sequence[Record], today: date | None = None,
     a record never published (a warning-only penalty), past its window or dated ahead leads no
     search to its enterprise."""
     catalog = load_catalog()
-    today = today or date.today()
-    public = Viewer.public()
+    gate = bulk(Viewer.public(), today or date.today(), Marks())
     names: dict[tuple[int, str], tuple[int, str, bool]] = {}
     codes: set[tuple[str, int]] = set()
     for r in records:
         rt = catalog.get(r.department, r.record_type)
-        if rt.openness_of(r.fields) != OPENNESS_PUBLIC or decide(r, public, today) is None:
+        if rt.openness_of(r.fields) != OPENNESS_PUBLIC or gate.decide(r) is None:
             continue
         roles = rt.identity_columns
         for name, former in _names(r.fields, roles):

@@ -7,10 +7,15 @@ import json
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from credit.domain.exports import ExportSpec, export
+from credit.domain.export_rows import Table
+from credit.domain.exports import ExportSpec, cell_function, csv_cells, export
+from credit.domain.gate import Record
+from credit.domain.gate_fast import BulkGate
 from credit.domain.workflow_models import AuditEntry
 from credit.kernel.errors import InvalidInput, NotAllowed
 from tests.credit.builders import add_record, penalty, rating, registration
@@ -122,3 +127,33 @@ def test_an_export_is_signed_and_verifies_offline(session, regulator, tmp_path):
     check = verify_export(result.path)
     assert check.ok, check.problems
     assert check.manifest["rows"] == result.rows and check.manifest["filters"]["kind"] == "black"
+
+
+def test_the_gate_bulk_path_gives_the_rows_record_by_record_decisions_give(session, regulator, tmp_path, monkeypatch):
+    world(session)
+    penalty(session, "CF-OLD", "2019-01-01", enterprise_id=2, fine=2.0)
+    session.commit()
+    specs = [ExportSpec("penalties", AT), ExportSpec("penalties", date(2026, 7, 1)), ExportSpec("abnormal", AT),
+             ExportSpec("records", AT, department="public_security", record_type="case"),
+             ExportSpec("records", AT, department="commerce", record_type="registration")]
+
+    def rows(tag):
+        return [rows_of_csv(export(session, regulator, spec, "csv", tmp_path / f"{tag}{i}.csv").path)
+                for i, spec in enumerate(specs)]
+
+    fast = rows("fast")
+    monkeypatch.setattr(BulkGate, "verdict", lambda self, d, t, rid, eid, fields, revealed=None, record=None:
+                        self._long_way(Record(d, t, rid, eid, 0, fields), revealed))  # gate.decide, one by one
+    assert rows("slow") == fast
+    assert [len(r) - 1 for r in fast] == [3, 2, 0, 1, 2]  # on 2026-07-01 CF-3 (2026-09-01) did not exist yet
+    assert "430104198001011234" in [c.strip() for c in fast[3][1]]  # policy opens a police case's ID number to government users
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.none() | st.text(max_size=4) | st.integers() | st.floats(allow_nan=False) | st.booleans()
+                | st.dates() | st.lists(st.text(max_size=3), max_size=2) | st.sampled_from(["=1", "+x", " -1", "123456789012"]),
+                min_size=1, max_size=12), st.data())
+def test_compiled_csv_cells_are_the_cells_csv_cells_gives(row, data):
+    codes = frozenset(data.draw(st.sets(st.integers(0, len(row) - 1))))
+    table = Table("t", [str(i) for i in range(len(row))], [str(i) for i in range(len(row))], codes, iter(()))
+    assert cell_function(len(row), codes)(row) == csv_cells(table, row)

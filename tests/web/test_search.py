@@ -179,3 +179,21 @@ def test_a_20_character_taxpayer_id_finds_its_individual_business(engine, tmp_pa
         found = search(session, PUBLIC, tax20.lower(), at=date(2025, 6, 1))
         assert found.kind == "code" and found.only is not None
         assert ids(session, "刘记副食店", at=date(2025, 6, 1)) == [found.only]
+
+
+def test_a_reused_search_page_follows_changes_language_and_viewer(engine, client, auth):
+    from credit.domain.objections import file_objection
+    from credit.domain.workflows import ROLE_ENTERPRISE
+
+    first = client.get("/search?q=华为").get_data(as_text=True)
+    assert "深圳华为技术有限公司" in first and "异议处理中" not in first
+    assert client.get("/search?q=华为").get_data(as_text=True) == first  # nothing changed: the same page
+    english = client.get("/search?q=华为&lang=en").get_data(as_text=True)
+    assert english != first and "Sign in" in english
+    with Session(engine, expire_on_commit=False) as s:
+        file_objection(s, Actor("李四", ROLE_ENTERPRISE, enterprise_id=2), "commerce", "registration", "REG-2",
+                       reason="名称有误", on=date.today())
+        s.commit()
+    assert "异议处理中" in client.get("/search?q=华为").get_data(as_text=True)  # the change shows at once
+    signed_in = auth.login("regulator").get("/search?q=华为").get_data(as_text=True)
+    assert "登录" not in signed_in.split("<main", 1)[0] and "政务共享" in signed_in  # the viewer's own header
