@@ -100,6 +100,8 @@ def generic_individual(a: Profile, b: Profile) -> float:
     """individual businesses with only a generic name in common"""
     if not (a.individual and b.individual):
         return 0.0
+    if bool(a.region or a.district) != bool(b.region or b.district):
+        return 0.0  # one tells no place: the name decides, if it fits one business only (see clustering)
     if a.codes.usccs & b.codes.usccs or a.codes.tax20 & b.codes.tax20 or a.codes.orgs & b.codes.orgs:
         return 0.0
     if same_legal_rep(a, b) or same_address(a, b) or same_person_id(a, b) or same_county_name(a, b) or \

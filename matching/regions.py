@@ -59,9 +59,9 @@ _PREFIX = re.compile(
     "^(?:" + "|".join(map(re.escape, _NAMES)) + ")(?:" + "|".join(map(re.escape, _SUFFIXES)) + ")?"
 )
 # a county-level division: after a city name any district, county, banner or county-level city
-# (岳麓区, 长沙县, 浏阳市); with no city before it, two characters at least and no 市 (社区, 超市 are none)
+# (岳麓区, 长沙县, 浏阳市); with no city before it, two characters at least (社区, 超市, 市场 are none)
 _COUNTY_AFTER_CITY = re.compile(r"^(?:[\u4e00-\u9fff]{1,4}?(?:新区|区|县|旗)|[\u4e00-\u9fff]{2}市)")
-_COUNTY_ALONE = re.compile(r"^[\u4e00-\u9fff]{2,4}?(?:新区|区|县|旗)")
+_COUNTY_ALONE = re.compile(r"^(?:[\u4e00-\u9fff]{2,4}?(?:新区|区|县|旗)|[\u4e00-\u9fff]{2}市(?!场))")
 
 
 def code_of(name: str) -> str | None:
