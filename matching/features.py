@@ -23,6 +23,7 @@ from matching.people import (
     different_operator,
     generic_individual,
     named_after_operator,
+    operators_name_misspelt,
     rep_is_the_name,
     same_address,
     same_county_name,
@@ -225,6 +226,7 @@ FEATURES: tuple[Feature, ...] = (
     Feature(different_operator, -6.0),
     Feature(same_county_name, 6.0),
     Feature(named_after_operator, 1.0),
+    Feature(operators_name_misspelt, 4.0),
     Feature(different_address, -5.0),
     Feature(generic_individual, -5.0),
 )

@@ -12,6 +12,7 @@ the business's region (nothing here reads it).
 
 from __future__ import annotations
 
+from rapidfuzz.distance import Levenshtein
 from rapidfuzz.fuzz import ratio
 
 from matching import regions
@@ -89,6 +90,14 @@ def named_after_operator(a: Profile, b: Profile) -> float:
     return 1.0 if (a.rep and a.rep in core) or (b.rep and b.rep in core) else 0.0
 
 
+def operators_name_misspelt(a: Profile, b: Profile) -> float:
+    """one operator's business, its name misspelt by one character"""
+    if not (a.individual and b.individual and a.names and b.names) or not same_person_id(a, b):
+        return 0.0
+    x, y = a.names[0].core, b.names[0].core
+    return 1.0 if x != y and len(x) == len(y) and Levenshtein.distance(x, y, score_cutoff=1) == 1 else 0.0
+
+
 def different_address(a: Profile, b: Profile) -> float:
     """individual businesses at different addresses"""
     if not (a.individual and b.individual) or len(a.address) < 6 or len(b.address) < 6:
@@ -110,5 +119,5 @@ def generic_individual(a: Profile, b: Profile) -> float:
     return 1.0
 
 
-INDIVIDUAL_ONLY = (different_operator, same_county_name, named_after_operator, different_address,
-                   generic_individual)
+INDIVIDUAL_ONLY = (different_operator, same_county_name, named_after_operator, operators_name_misspelt,
+                   different_address, generic_individual)
