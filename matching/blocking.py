@@ -2,7 +2,8 @@
 
 Every record yields a few exact keys (codes, repaired codes, the name core, legal representative
 with a character of the trade name, the legal representative's ID number, the address). Records
-sharing a key are candidates. A block too large to compare all pairs (a generic name like 刘记米粉店) is split by region first.
+sharing a key are candidates. A block too large to compare all pairs (a generic name like 刘记米粉店) is split by
+region first (and individual businesses by county).
 """
 
 from __future__ import annotations
@@ -105,9 +106,15 @@ def _groups(members: list[int], profiles: Sequence[Profile], key: int) -> list[l
         return [members]
     by_region: dict[str, list[int]] = defaultdict(list)
     for i in members:
-        by_region[profiles[i].region or ""].append(i)
-    # a record that tells no place may be in any: a few such meet every region's group
-    nowhere = by_region.pop("", []) if len(by_region) > 1 and len(by_region.get("", ())) <= MAX_BLOCK else []
+        p = profiles[i]
+        # an individual business's name is unique within its county: split its blocks by county too
+        by_region[(p.region or "") + ("|" + p.district if p.individual and p.district else "")].append(i)
+    # a record that tells no place may be in any: a few such meet every place's group (many such
+    # decide nothing by their name and are not compared by it)
+    nowhere = by_region.pop("", [])
+    if len(nowhere) > MAX_BLOCK:
+        log.info("block %s: %d records with no place, not compared by it", key, len(nowhere))
+        nowhere = []
     out = [nowhere] if len(nowhere) > 1 else []
     for region, group in sorted(by_region.items()):
         if len(group) <= MAX_SUBBLOCK:
