@@ -100,7 +100,7 @@ def operators_name_misspelt(a: Profile, b: Profile) -> float:
 
 def different_address(a: Profile, b: Profile) -> float:
     """individual businesses at different addresses"""
-    if not (a.individual and b.individual) or len(a.address) < 6 or len(b.address) < 6:
+    if not (a.individual and b.individual) or len(a.address) < 6 or len(b.address) < 6 or a.address == b.address:
         return 0.0
     return 0.0 if same_address(a, b) else 1.0
 
@@ -113,8 +113,9 @@ def generic_individual(a: Profile, b: Profile) -> float:
         return 0.0  # one tells no place: the name decides, if it fits one business only (see clustering)
     if a.codes.usccs & b.codes.usccs or a.codes.tax20 & b.codes.tax20 or a.codes.orgs & b.codes.orgs:
         return 0.0
-    if same_legal_rep(a, b) or same_address(a, b) or same_person_id(a, b) or same_county_name(a, b) or \
-            named_after_operator(a, b):
+    # the cheap tests first: same_address compares strings
+    if same_county_name(a, b) or named_after_operator(a, b) or same_person_id(a, b) or same_legal_rep(a, b) or \
+            same_address(a, b):
         return 0.0
     return 1.0
 
