@@ -2,7 +2,8 @@
 
 Every record yields a few exact keys (codes, repaired codes, the name core, legal representative
 with a character of the trade name, the legal representative's ID number, the address). Records
-sharing a key are candidates. A block too large to compare all pairs (a generic name like 刘记米粉店) is split by region first.
+sharing a key are candidates. A block too large to compare all pairs (a generic name like 刘记米粉店) is split by
+region first (and individual businesses by county).
 """
 
 from __future__ import annotations
@@ -33,8 +34,8 @@ def keys_of(p: Profile) -> set[str]:
     for r in c.reg_nos - c.valid_reg_nos:
         keys.update("r:" + v for v in repaired_reg_nos(r))
     for n in p.names:
-        # a generic individual name (刘记米粉店) is no block: legal rep, address and codes are
-        if n.core and not (p.individual and n.individual):
+        # a generic individual name (刘记米粉店) is a large block, split by region (see ``_groups``)
+        if n.core:
             keys.add("n:" + n.core)
     if p.rep and p.names and p.names[0].trade:
         trade = p.names[0].trade
@@ -45,6 +46,14 @@ def keys_of(p: Profile) -> set[str]:
         # have codes for that, and their representatives' ids would only widen blocks (and the
         # neighbourhood an incremental run must revisit) for little recall
         keys.update("i:" + x for x in p.persons)
+        if p.district:
+            # its name is unique within its county division: (county, name core) meets its
+            # records however the division is written; its operator's name with the county too
+            keys.update("d:" + p.district + "|" + n.core for n in p.names if n.core)
+            if p.rep:
+                keys.add("m:" + p.district + "|" + p.rep)
+        # a business known only by its operator's name (周旭红), wherever it is written
+        keys.update("o:" + n.core for n in p.names if n.person_like)
     if len(p.address) >= 6:
         keys.add("a:" + p.address)
     return keys
@@ -97,11 +106,19 @@ def _groups(members: list[int], profiles: Sequence[Profile], key: int) -> list[l
         return [members]
     by_region: dict[str, list[int]] = defaultdict(list)
     for i in members:
-        by_region[profiles[i].region or ""].append(i)
-    out = []
+        p = profiles[i]
+        # an individual business's name is unique within its county: split its blocks by county too
+        by_region[(p.region or "") + ("|" + p.district if p.individual and p.district else "")].append(i)
+    # a record that tells no place may be in any: a few such meet every place's group (many such
+    # decide nothing by their name and are not compared by it)
+    nowhere = by_region.pop("", [])
+    if len(nowhere) > MAX_BLOCK:
+        log.info("block %s: %d records with no place, not compared by it", key, len(nowhere))
+        nowhere = []
+    out = [nowhere] if len(nowhere) > 1 else []
     for region, group in sorted(by_region.items()):
         if len(group) <= MAX_SUBBLOCK:
-            out.append(group)
+            out.append(sorted(group + nowhere) if nowhere else group)
         else:
             log.info("block %s in region %s too large (%d records): not compared", key, region, len(group))
     return out

@@ -3,11 +3,11 @@
 Must-links (a person judged two records the same) are applied first and unconditionally.
 Cannot-links keep two components apart whatever the score: two different valid USCCs, two
 different valid organization codes (not one swap apart), individual businesses run by different
-people (operator ID numbers), a branch and its head office (or two different branches), and a
-person's judgement that two are different.
+people (operator ID numbers as stated, not as read from a 20-character taxpayer id), a branch and
+its head office (or two different branches), and a person's judgement that two are different.
 Name-only evidence (an edge no identifier supports) also never joins components known to be in
-other cities, nor individual businesses known to be in other districts: a record with a name
-and nothing else would otherwise chain two namesakes together.
+other cities, nor individual businesses known to be in other districts or at other addresses: a
+record with a name and nothing else would otherwise chain two namesakes together.
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ from collections.abc import Iterable, Sequence
 
 from matching import regions
 from matching.codes import any_swap
-from matching.identity import Profile
+from matching.identity import Profile, person_id
 
 # what a component knows about itself, one set per kind (None: nothing known), by position
-USCCS, ORGS, OPERATORS, BRANCHES, FORBIDDEN, REGIONS, DISTRICTS = range(7)
-Facts = list  # [frozenset | None] * 7
+USCCS, ORGS, OPERATORS, BRANCHES, FORBIDDEN, REGIONS, DISTRICTS, ADDRESSES = range(8)
+Facts = list  # [frozenset | None] * 8
 
 
 class Clusters:
@@ -30,7 +30,7 @@ class Clusters:
     Per root, a list of facts (None where nothing is known): the valid USCCs, the valid
     organization codes, the operators of its individual businesses (ID numbers), the branch parts
     (``""`` the head office), the records it is judged different from, its regions and its
-    individual businesses' districts. Sets are shared with the profiles (one set per region,
+    individual businesses' districts and addresses. Sets are shared with the profiles (one set per region,
     district or branch part) until two components merge."""
 
     def __init__(self, profiles: Sequence[Profile]) -> None:
@@ -42,11 +42,12 @@ class Clusters:
             facts = [
                 codes.valid_usccs or None,
                 codes.valid_orgs or None,
-                p.persons or None if p.individual else None,
+                _operator(p) if p.individual and p.persons else None,
                 _one(shared, "branch", p.branch) if p.branch is not None else None,
                 None,
                 _one(shared, "region", p.region) if p.region else None,
                 _one(shared, "district", p.district) if p.individual and p.district else None,
+                _one(shared, "address", _street(p.address)) if p.individual and len(p.address) >= 6 else None,
             ]
             if any(facts):
                 self.facts[i] = facts
@@ -63,7 +64,7 @@ class Clusters:
     def _facts(self, root: int) -> Facts:
         facts = self.facts[root]
         if facts is None:
-            facts = self.facts[root] = [None] * 7
+            facts = self.facts[root] = [None] * 8
         return facts
 
     def forbid(self, i: int, j: int) -> None:
@@ -113,8 +114,11 @@ class Clusters:
         x, y = a[REGIONS], b[REGIONS]
         if x and y and not any(regions.agree(r, q) for r in x for q in y):
             return True
-        x, y = a[DISTRICTS], b[DISTRICTS]
-        return bool(x and y and x.isdisjoint(y))
+        for kind in (DISTRICTS, ADDRESSES):  # individual businesses: their county, their shop's address
+            x, y = a[kind], b[kind]
+            if x and y and x.isdisjoint(y):
+                return True
+        return False
 
     def groups(self) -> list[list[int]]:
         """Components as sorted lists of record indices, ordered by their first member."""
@@ -122,6 +126,18 @@ class Clusters:
         for i in range(len(self.parent)):
             out.setdefault(self.find(i), []).append(i)
         return sorted(out.values(), key=lambda g: g[0])
+
+
+def _street(address: str) -> str:
+    """An address without its province, city and county (written with or without them)."""
+    return regions.split_county(address)[2]
+
+
+def _operator(p: Profile) -> frozenset[str] | None:
+    """The operator's ID number as a record states it (法定代表人证件号码): a 20-character taxpayer
+    id with two characters transposed reads as another person, so it is evidence, never a bar."""
+    found = person_id(p.record.legal_rep_id) if p.record is not None and p.record.legal_rep_id else ""
+    return frozenset((found,)) if found else None
 
 
 def _one(shared: dict[tuple[str, str], frozenset[str]], kind: str, value: str) -> frozenset[str]:

@@ -16,6 +16,21 @@ from rapidfuzz.fuzz import ratio
 from matching import regions
 from matching.codes import Codes, any_swap
 from matching.identity import Profile
+from matching.people import (
+    INDIVIDUAL_ONLY,
+    different_address,
+    different_legal_rep,
+    different_operator,
+    generic_individual,
+    named_after_operator,
+    operators_name_misspelt,
+    rep_is_the_name,
+    same_address,
+    same_county_name,
+    same_district,
+    same_legal_rep,
+    same_person_id,
+)
 
 Compare = Callable[[Profile, Profile], float]
 
@@ -114,7 +129,10 @@ def _best_name(a: Profile, b: Profile) -> tuple[float, bool]:
 def _name_points(a: Profile, b: Profile) -> float:
     if not a.names or not b.names:
         return 0.0
-    sim, _ = _best_name(a, b)
+    return _name_value(a, b, _best_name(a, b)[0])
+
+
+def _name_value(a: Profile, b: Profile, sim: float) -> float:
     if sim >= 1.0:
         return 1.0
     if len(a.core) >= 4 and Levenshtein.distance(a.core, b.core, score_cutoff=1) == 1:
@@ -154,61 +172,9 @@ def other_region(a: Profile, b: Profile) -> float:
     return 1.0 if regions.agree(a.region, b.region) is False else 0.0
 
 
-def same_legal_rep(a: Profile, b: Profile) -> float:
-    """same legal representative"""
-    return 1.0 if a.rep and a.rep == b.rep and not _other_persons(a, b) else 0.0
-
-
-def _other_persons(a: Profile, b: Profile) -> bool:
-    """Both records name their representative's ID number and the numbers differ: namesakes."""
-    return bool(a.persons and b.persons) and a.persons.isdisjoint(b.persons)
-
-
-def different_operator(a: Profile, b: Profile) -> float:
-    """individual businesses run by different people (ID numbers)"""
-    return 1.0 if a.individual and b.individual and _other_persons(a, b) else 0.0
-
-
-def different_legal_rep(a: Profile, b: Profile) -> float:
-    """different legal representatives"""
-    return 1.0 if a.rep and b.rep and a.rep != b.rep else 0.0
-
-
-def same_person_id(a: Profile, b: Profile) -> float:
-    """same legal representative ID number"""
-    if not (a.persons and b.persons) or a.persons.isdisjoint(b.persons):
-        return 0.0
-    ta, tb = a.codes.tax20, b.codes.tax20
-    # two 20-character taxpayer ids of one operator that differ: two businesses of one person
-    return 0.0 if ta and tb and ta.isdisjoint(tb) else 1.0
-
-
-def same_address(a: Profile, b: Profile) -> float:
-    """same address"""
-    if not a.address or not b.address:
-        return 0.0
-    return 1.0 if a.address == b.address or ratio(a.address, b.address) >= 90 else 0.0
-
-
-def same_district(a: Profile, b: Profile) -> float:
-    """same district"""
-    return 1.0 if a.district and a.district == b.district and same_address(a, b) == 0 else 0.0
-
-
 def branch_and_head(a: Profile, b: Profile) -> float:
     """one is a branch, the other is not (or another branch)"""
     return 1.0 if a.branch is not None and b.branch is not None and a.branch != b.branch else 0.0
-
-
-def generic_individual(a: Profile, b: Profile) -> float:
-    """individual businesses with only a generic name in common"""
-    if not (a.individual and b.individual):
-        return 0.0
-    if a.codes.usccs & b.codes.usccs or a.codes.tax20 & b.codes.tax20 or a.codes.orgs & b.codes.orgs:
-        return 0.0
-    if same_legal_rep(a, b) or same_address(a, b) or same_person_id(a, b):
-        return 0.0
-    return 1.0
 
 
 CODE_EVIDENCE = (same_uscc, same_uscc_unchecked, uscc_transposed, same_org_code, org_code_transposed, same_reg_no,
@@ -253,10 +219,15 @@ FEATURES: tuple[Feature, ...] = (
     Feature(same_legal_rep, 3.0),
     Feature(different_legal_rep, -2.5),
     Feature(same_person_id, 4.0),
-    Feature(different_operator, -6.0),
     Feature(same_address, 2.5),
     Feature(same_district, 0.5),
     Feature(branch_and_head, -20.0),
+    # individual businesses only (``INDIVIDUAL_ONLY``), last: ``fast_score`` adds them in this order
+    Feature(different_operator, -6.0),
+    Feature(same_county_name, 6.0),
+    Feature(named_after_operator, 1.0),
+    Feature(operators_name_misspelt, 4.0),
+    Feature(different_address, -5.0),
     Feature(generic_individual, -5.0),
 )
 
@@ -287,51 +258,62 @@ def _describe(f: Feature, a: Profile, b: Profile) -> str:
     return f.description
 
 
+def _weight(func: Compare) -> float:
+    """The weight ``FEATURES`` declares for a compare function (the fast path reads it from there)."""
+    return next(f.weight for f in FEATURES if f.func is func)
+
+
+W_USCC, W_USCC_UNCHECKED, W_USCC_SWAP = _weight(same_uscc), _weight(same_uscc_unchecked), _weight(uscc_transposed)
+W_ORG, W_ORG_SWAP, W_REG = _weight(same_org_code), _weight(org_code_transposed), _weight(same_reg_no)
+W_CARD, W_TAX20 = _weight(same_loan_card), _weight(same_taxpayer20)
+W_OTHER_ORG, W_OTHER_REG, W_OTHER_CARD = (_weight(different_org_codes), _weight(different_reg_nos),
+                                          _weight(different_loan_cards))
+W_NAME, W_FORMER, W_FORM = _weight(_name_points), _weight(former_name), _weight(different_legal_form)
+W_REGION, W_OTHER_REGION = _weight(same_region), _weight(other_region)
+W_REP, W_OTHER_REP, W_PERSON = _weight(same_legal_rep), _weight(different_legal_rep), _weight(same_person_id)
+W_ADDRESS, W_DISTRICT, W_BRANCH = _weight(same_address), _weight(same_district), _weight(branch_and_head)
+INDIVIDUAL_FEATURES = tuple(f for f in FEATURES if f.func in INDIVIDUAL_ONLY)
+assert FEATURES[-len(INDIVIDUAL_FEATURES):] == INDIVIDUAL_FEATURES, "individual-only features come last"
+
+
 def fast_score(a: Profile, b: Profile) -> tuple[float, bool]:
     """``score`` without the explanation, computed inline (the same sum, feature by feature, in the
-    same order), and whether an identifier supports the pair (``code_evidence``)."""
+    same order, with the weights ``FEATURES`` declares), and whether an identifier supports the pair
+    (``code_evidence``). The individual-business features are the declared ones, applied as declared."""
     total, evidence = _code_points(a.codes, b.codes) if a.codes.usccs or a.codes.orgs or a.codes.reg_nos or \
         a.codes.loan_cards or a.codes.tax20 else (0.0, False)
     if a.names and b.names:
         sim, former = _best_name(a, b)
-        if sim >= 1.0:
-            total += 7.0
-        elif len(a.core) >= 4 and Levenshtein.distance(a.core, b.core, score_cutoff=1) == 1:
-            total += 7.0 * 0.45
-        else:
-            total += 7.0 * (0.7 if sim >= 0.9 else 0.45 if sim >= 0.8 else 0.1 if sim >= 0.7 else -0.6)
+        total += W_NAME * _name_value(a, b, sim)
         if former and sim >= 0.9 and a.names[0].core != b.names[0].core:
-            total += 1.0
+            total += W_FORMER
         fa, fb = a.names[0].form, b.names[0].form
         if fa and fb and fa != fb:
-            total += -4.0
+            total += W_FORM
     agree = regions.agree(a.region, b.region)
     if agree:
-        total += 1.0
+        total += W_REGION
     elif agree is False:
-        total += -10.0
+        total += W_OTHER_REGION
     other_persons = bool(a.persons and b.persons) and a.persons.isdisjoint(b.persons)
-    same_rep = bool(a.rep) and a.rep == b.rep and not other_persons
-    if same_rep:
-        total += 3.0
+    if a.rep and a.rep == b.rep and not other_persons and not rep_is_the_name(a, b):
+        total += W_REP
     elif a.rep and b.rep and a.rep != b.rep:
-        total += -2.5
-    same_person = bool(a.persons and b.persons) and not other_persons and not (
-        a.codes.tax20 and b.codes.tax20 and a.codes.tax20.isdisjoint(b.codes.tax20))
-    if same_person:
-        total += 4.0
-    elif other_persons and a.individual and b.individual:
-        total += -6.0
-    addr = same_address(a, b)
-    if addr:
-        total += 2.5
+        total += W_OTHER_REP
+    if a.persons and b.persons and not other_persons and not (
+            a.codes.tax20 and b.codes.tax20 and a.codes.tax20.isdisjoint(b.codes.tax20)):
+        total += W_PERSON
+    if same_address(a, b):
+        total += W_ADDRESS
     elif a.district and a.district == b.district:
-        total += 0.5
+        total += W_DISTRICT
     if a.branch is not None and b.branch is not None and a.branch != b.branch:
-        total += -20.0
-    if a.individual and b.individual and not same_rep and not addr and not same_person and not (
-            a.codes.usccs & b.codes.usccs or a.codes.tax20 & b.codes.tax20 or a.codes.orgs & b.codes.orgs):
-        total += -5.0
+        total += W_BRANCH
+    if a.individual and b.individual:
+        for f in INDIVIDUAL_FEATURES:
+            value = f.func(a, b)
+            if value:
+                total += f.weight * value
     return round(total, 3), evidence
 
 
@@ -344,32 +326,32 @@ def _code_points(ca: Codes, cb: Codes) -> tuple[float, bool]:
     swap_o = bool(ca.orgs and cb.orgs) and any_swap(ca.orgs, cb.orgs)
     swap_r = bool(ca.reg_nos and cb.reg_nos) and any_swap(ca.reg_nos, cb.reg_nos)
     if ca.valid_usccs & cb.valid_usccs:
-        total += 12.0
+        total += W_USCC
     elif u_shared:
-        total += 8.0
+        total += W_USCC_UNCHECKED
     if not u_shared and swap_u:
-        total += 7.0
+        total += W_USCC_SWAP
     if not u_shared:
-        total += 8.0 if ca.valid_orgs & cb.valid_orgs else 8.0 * 0.6 if o_shared else 0.0
+        total += W_ORG if ca.valid_orgs & cb.valid_orgs else W_ORG * 0.6 if o_shared else 0.0
     if not (o_shared or swap_u) and swap_o:
-        total += 6.0
+        total += W_ORG_SWAP
     if ca.valid_reg_nos & cb.valid_reg_nos:
-        total += 8.0
+        total += W_REG
     elif ca.reg_nos & cb.reg_nos:
-        total += 8.0 * 0.6
+        total += W_REG * 0.6
     elif swap_r:
-        total += 8.0
+        total += W_REG
     if ca.loan_cards & cb.loan_cards:
-        total += 12.0
+        total += W_CARD
     if ca.tax20 & cb.tax20:
-        total += 9.0
+        total += W_TAX20
     evidence = total > 0
     va, vb = ca.valid_orgs, cb.valid_orgs
     if va and vb and not (va & vb or o_shared or swap_o):
-        total += -10.0
+        total += W_OTHER_ORG
     va, vb = ca.valid_reg_nos, cb.valid_reg_nos
     if va and vb and not (va & vb or swap_r):
-        total += -5.0
+        total += W_OTHER_REG
     if ca.loan_cards and cb.loan_cards and not ca.loan_cards & cb.loan_cards:
-        total += -4.0
+        total += W_OTHER_CARD
     return total, evidence

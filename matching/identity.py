@@ -108,9 +108,12 @@ def profile(rec: IdentityRecord) -> Profile:
         tuple(v for v in (rec.uscc, rec.org_code, rec.taxpayer_id, rec.reg_no, rec.loan_card_no) if v))
     address, addr_region, district = _address_part(rec.address) if rec.address else ("", None, "")
     persons = _persons(rec.legal_rep_id, codes.tax20) if rec.legal_rep_id or codes.tax20 else _NO_PERSONS
-    return Profile(rec.key, names, codes, _rep(rec.legal_rep) if rec.legal_rep else "", address, district,
+    rep = _rep(rec.legal_rep) if rec.legal_rep else ""
+    # a business known by its operator's name (周旭红, 张三副食店) is an individual business too
+    operator_named = bool(names) and bool(rep) and not names[0].form and not names[0].branch and rep in names[0].core
+    return Profile(rec.key, names, codes, rep, address, district or (names[0].county if names else ""),
                    name_region or addr_region or div_region, name_region, addr_region,
-                   code_individual or name_individual, branch, persons, rec)
+                   code_individual or name_individual or operator_named, branch, persons, rec)
 
 
 _NO_PERSONS: frozenset[str] = frozenset()
@@ -129,7 +132,7 @@ def _persons(legal_rep_id: str, tax20: frozenset[str]) -> frozenset[str]:
     """The ID numbers of the people behind a record: its legal representative's, and the operator's
     inside an individual business's 20-character taxpayer id (the ID number and two digits)."""
     found = {person_id(legal_rep_id)} if legal_rep_id else set()
-    found.update(person_id(t[:18]) for t in tax20 if t[18:].isdigit())
+    found.update(person_id(t[:18]) for t in tax20)
     found.discard("")
     return frozenset(found) if found else _NO_PERSONS
 

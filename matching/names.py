@@ -58,6 +58,12 @@ class ParsedName:
     form: str
     branch: str
     individual: bool
+    county: str = ""  # the county-level division the name carries (岳麓区), as written
+
+    @property
+    def person_like(self) -> bool:
+        """A bare name with no industry or form word: an operator's own name (周旭红)."""
+        return not self.industry and not self.form and not self.branch and 2 <= len(self.trade) <= 4
 
     @property
     def core(self) -> str:
@@ -103,17 +109,17 @@ def _split_form(text: str) -> tuple[str, str]:
             return text, found
 
 
-def _split_region(text: str) -> tuple[str | None, str]:
+def _split_region(text: str) -> tuple[str | None, str, str]:
     region: str | None = None
     for m in list(re.finditer(r"\(([^()]{2,12})\)", text)):
         code = regions.code_of(m.group(1))
         if code:
             region = code if region is None or len(code) > len(region) else region
             text = text.replace(m.group(), "", 1)
-    lead, text = regions.strip_prefix(text)
+    lead, county, text = regions.split_county(text)
     if lead and (region is None or len(lead) > len(region)):
         region = lead
-    return region, text.replace("(", "").replace(")", "")
+    return region, county, text.replace("(", "").replace(")", "")
 
 
 _INDUSTRY_SET = frozenset(INDUSTRIES)
@@ -139,7 +145,8 @@ def parse(name: str) -> ParsedName:
     text = normalize(name)
     head, branch = _split_branch(text)
     head, form = _split_form(head)
-    region, rest = _split_region(head)
+    region, county, rest = _split_region(head)
     trade, industry = _split_industry(rest)
     individual = not form and not branch and rest.endswith(_INDIVIDUAL_ENDS)
-    return ParsedName(text, region, trade, industry, form, _branch_key(branch) if branch else "", individual)
+    return ParsedName(text, region, trade, industry, form, _branch_key(branch) if branch else "", individual,
+                      county)

@@ -58,7 +58,10 @@ _NAMES = sorted(NAME_TO_CODE, key=len, reverse=True)
 _PREFIX = re.compile(
     "^(?:" + "|".join(map(re.escape, _NAMES)) + ")(?:" + "|".join(map(re.escape, _SUFFIXES)) + ")?"
 )
-_DISTRICT = re.compile(r"^[\u4e00-\u9fff]{1,4}?(?:新区|区|县|旗)")
+# a county-level division: after a city name any district, county, banner or county-level city
+# (岳麓区, 长沙县, 浏阳市); with no city before it, two characters at least (社区, 超市, 市场 are none)
+_COUNTY_AFTER_CITY = re.compile(r"^(?:[\u4e00-\u9fff]{1,4}?(?:新区|区|县|旗)|[\u4e00-\u9fff]{2}市)")
+_COUNTY_ALONE = re.compile(r"^(?:[\u4e00-\u9fff]{2,4}?(?:新区|区|县|旗)|[\u4e00-\u9fff]{2}市(?!场))")
 
 
 def code_of(name: str) -> str | None:
@@ -84,6 +87,27 @@ def strip_prefix(text: str) -> tuple[str | None, str]:
     return region, text
 
 
+def split_county(text: str) -> tuple[str | None, str, str]:
+    """Read a leading province / city and county-level division off ``text``: (finest region
+    code, the county division as written, e.g. ``岳麓区``, or "", the rest). The county is read
+    before a further city name would be (长沙市长沙县 is the county 长沙县 of 长沙)."""
+    region: str | None = None
+    while True:
+        county = (_COUNTY_AFTER_CITY if region else _COUNTY_ALONE).match(text)
+        if county and len(text) - county.end() >= 2 and county.group() not in NAME_TO_CODE and \
+                code_of(county.group()) is None:
+            return region, county.group(), text[county.end():]
+        m = _PREFIX.match(text)
+        if not m or len(text) - m.end() < 2:
+            return region, "", text
+        code = code_of(m.group())
+        if code is None:
+            return region, "", text
+        if region is None or len(code) > len(region):
+            region = code
+        text = text[m.end():]
+
+
 def division_region(division: str) -> str | None:
     """The city (or else province) code of a 6-digit division code, as far as the table knows it."""
     if len(division) < 4 or not division[:4].isdigit():
@@ -97,9 +121,8 @@ def division_region(division: str) -> str | None:
 
 def address_region(address: str) -> tuple[str | None, str]:
     """The region code of an address and its district (…区/县), as far as they can be read."""
-    region, rest = strip_prefix(address)
-    m = _DISTRICT.match(rest)
-    return region, m.group() if m else ""
+    region, county, _ = split_county(address)
+    return region, county
 
 
 def agree(left: str | None, right: str | None) -> bool | None:

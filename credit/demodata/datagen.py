@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
+import functools
 import itertools
 import json
 import logging
@@ -35,6 +36,7 @@ from stdnum.cn import ric
 from stdnum.cn.uscc import calc_check_digit as uscc_check_char
 from stdnum.iso7064 import mod_11_10
 
+from credit.demodata import individuals
 from credit.kernel.catalog import RecordType, load_catalog
 from credit.kernel.identifiers import org_code_check
 
@@ -178,7 +180,7 @@ class WorldConfig:
 
     branch: float = 0.05
     similar_name: float = 0.06
-    individual: float = 0.08
+    individual: float = 0.3
     renamed: float = 0.05
     other_authority: float = 0.04
     bad_check: float = 0.01
@@ -248,6 +250,7 @@ class Enterprise:
     enterprise_type: str
     kinds: set[str] = field(default_factory=set)
     related: str = ""  # head office of a branch, look-alike of a similar name
+    taxpayer20: str = ""  # an individual business's 20-character taxpayer id (operator's ID + 2 digits)
 
     @property
     def name(self) -> str:
@@ -398,6 +401,7 @@ class _WorldBuilder:
         self.names: set[tuple[str, str]] = set()
         self.out: list[Enterprise] = []
         self.links: list[tuple[Enterprise, Enterprise]] = []
+        self.individuals = individuals.IndividualMaker(self.rng, self.org_code)
 
     def org_code(self, new_style: bool) -> str:
         """A fresh, unique organization code."""
@@ -470,8 +474,11 @@ class _WorldBuilder:
             self.out.append(self.branch(self.rng.choice(heads)))
         for _ in range(n_similar):
             self.out.append(self.similar(self.rng.choice(heads)))
-        for _ in range(n_ind):
-            self.out.append(self.individual())
+        made = 0
+        while made < n_ind:
+            batch = self.individuals.make()[: n_ind - made]
+            self.out.extend(batch)
+            made += len(batch)
         return self.out[:n] if len(self.out) > n else self.out
 
     def other_authority(self, e: Enterprise) -> None:
@@ -555,28 +562,6 @@ class _WorldBuilder:
         base.kinds.add("similar_name")
         return e
 
-    def individual(self) -> Enterprise:
-        """An individual business with a generic name that recurs elsewhere."""
-        rng = self.rng
-        division = _pick_division(rng)
-        name = rng.choice(GENERIC_SHOP_SURNAMES) + "记" + rng.choice(GENERIC_SHOPS)
-        rep = name[0] + rng.choice(GIVEN_CHARS) + rng.choice(GIVEN_CHARS)
-        rep_id = _id_number(rng, division)
-        org = self.org_code(new_style=True)
-        has_uscc = rng.random() < 0.6
-        uscc = make_uscc("9", "2", division, org) if has_uscc else ""
-        return Enterprise(
-            # one registered before 2016 without a USCC since still has its registration number
-            eid="", division=division, uscc=uscc, org_code=org if has_uscc else "",
-            reg_no="" if has_uscc else make_reg_no(rng, division),
-            taxpayer_id=uscc if has_uscc else rep_id + "01",
-            loan_card_no=f"{division[:4]}{rng.randrange(10**11, 10**12)}",
-            parts=NameParts("", name, "", ""), former=[], rename_date=None, legal_rep=rep,
-            legal_rep_id=rep_id, address=_address(rng, division),
-            established=_rand_date(rng, dt.date(2010, 1, 1), dt.date(2025, 6, 30)),
-            status=_weighted(rng, REG_STATUSES), enterprise_type="个体工商户", kinds={"individual"},
-        )
-
 
 def make_world(n_enterprises: int, seed: int = 1, config: WorldConfig | None = None) -> World:
     """A deterministic world of n true enterprises with the configured hard cases."""
@@ -594,13 +579,23 @@ def make_world(n_enterprises: int, seed: int = 1, config: WorldConfig | None = N
 
 
 def _link_individuals(ents: list[Enterprise]) -> None:
-    """Point each individual business at the first one with the same name."""
+    """Point each individual business at its operator's other business or namesake (``@`` + the
+    operator's ID number, set by the maker), else at the first one with the same name without division."""
+    by_operator: dict[str, Enterprise] = {}
+    for e in ents:
+        if "individual" in e.kinds and "same_operator" not in e.kinds:
+            by_operator.setdefault(e.legal_rep_id, e)
     first: dict[str, Enterprise] = {}
     for e in ents:
-        if "individual" in e.kinds:
-            other = first.setdefault(e.name, e)
-            if other is not e:
-                e.related = other.eid
+        if "individual" not in e.kinds:
+            continue
+        if e.related.startswith("@"):
+            other = by_operator.get(e.related[1:])
+            e.related = other.eid if other is not None and other is not e else ""
+            continue
+        other = first.setdefault(e.parts.trade + e.parts.industry, e)
+        if other is not e:
+            e.related = other.eid
 
 
 # --------------------------------------------------------------------------------------------
@@ -804,7 +799,28 @@ def _exemplary(e: Enterprise) -> bool:
 
 
 def records_for(key: tuple[str, str], e: Enterprise, rng: random.Random, k: int) -> list[dict[str, Any]]:
-    """k clean records of one type about one enterprise (values are str/date/float/int/None)."""
+    """k clean records of one type about one enterprise (values are str/date/float/int/None); an
+    individual business's as each department writes it (``individuals``)."""
+    out = _records_for(key, e, rng, k)
+    if "individual" in e.kinds:
+        name_key = _name_key(key)
+        for values in out:
+            parts = individuals.record_parts(e, rng, key[0], e.parts)
+            values[name_key], values[_PARTS] = parts.text, parts
+            if "taxpayer_id" in values:
+                values["taxpayer_id"] = individuals.record_taxpayer_id(e, rng)
+    return out
+
+
+_PARTS = "_parts"  # the name parts a record was written with (not a column: for the name mess)
+
+
+@functools.lru_cache(maxsize=64)
+def _name_key(key: tuple[str, str]) -> str:
+    return next(c.key for c in load_catalog().get(*key).columns if c.identity == "name")
+
+
+def _records_for(key: tuple[str, str], e: Enterprise, rng: random.Random, k: int) -> list[dict[str, Any]]:
     if key == ("tax", "credit_rating"):
         if _exemplary(e):  # rated A in each of the last three years: red-list candidates
             return [{**_rating(e, rng, y), "grade": "A"} for y in (2023, 2024, 2025)]
@@ -941,7 +957,8 @@ def mess_record(rt: RecordType, values: dict[str, Any], e: Enterprise, rng: rand
     for col in rt.columns:
         v = values.get(col.key)
         if col.identity == "name" and v and rng.random() < cfg.name:
-            values[col.key], tag = mess_name(e.parts_at(day if isinstance(day, dt.date) else None), rng)
+            parts = values.get(_PARTS) or e.parts_at(day if isinstance(day, dt.date) else None)
+            values[col.key], tag = mess_name(parts, rng)
             tags.append(tag)
         elif col.type in CODE_TYPES and v and rng.random() < cfg.code and col.type != "loan_card_no":
             values[col.key], tag = mess_code(v, col.type, e, rng)
@@ -1080,7 +1097,10 @@ class TypeStream:
         rng, rt, cfg = self.rng, self.rt, self.mess
         rid = self.ids.next(_year_of(clean.get(rt.date_field or "")))
         values = {"record_id": rid, "op": "新增" if rng.random() < 0.3 else "", **clean}
+        tax20 = len(str(values.get("taxpayer_id") or "")) == 20
         tags = mess_record(rt, values, e, rng, cfg)
+        if tax20:  # the record carries an individual business's 20-character taxpayer id
+            tags.append("tax20")
         line = TruthLine(rt.department, rt.name, rid, e.eid, e.kind, 1, 0, "")
         self.truth[rid] = line
         row = Row(values, e.eid, tags)

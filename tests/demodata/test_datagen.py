@@ -105,10 +105,44 @@ def test_world_has_every_hard_case() -> None:
         assert e.former_names and e.former_names[0] != e.name and e.rename_date
     for e in world.by_kind("individual"):
         assert e.uscc.startswith("92") or len(e.taxpayer_id) == 20
-    names = [e.name for e in world.by_kind("individual")]
-    assert len(set(names)) < len(names), "generic individual names should repeat"
+        assert e.taxpayer20[:18] == e.legal_rep_id and e.taxpayer20[18:] in ("01", "02")
+    cores = [e.parts.trade + e.parts.industry for e in world.by_kind("individual")]
+    assert len(set(cores)) < len(cores), "generic individual names (without division) should repeat"
+    full = [(e.division, e.name) for e in world.by_kind("individual") if "operator_name" not in e.kinds]
+    assert len(set(full)) == len(full), "a name with its division is unique"
     similar = [e for e in world.by_kind("similar_name") if e.related]
     assert any(ids[e.related].name != e.name for e in similar)
+
+
+def test_individual_businesses_as_departments_write_them(gen: datagen.Manifest) -> None:
+    """Operator-name businesses, second businesses of one operator (other trailing digits),
+    namesake operators in one district, ID numbers issued elsewhere; tax records under the
+    20-character id across rating years; names with and without their division."""
+    world = datagen.make_world(600, seed=SEED)
+    ids = {e.eid: e for e in world.enterprises}
+    bare = [e for e in world.by_kind("operator_name") if e.name == e.legal_rep]
+    assert bare and any(e.legal_rep in e.name and e.name != e.legal_rep for e in world.by_kind("operator_name"))
+    for e in world.by_kind("same_operator"):
+        first = ids[e.related]
+        assert first.legal_rep_id == e.legal_rep_id and first.taxpayer20 != e.taxpayer20 and first.name != e.name
+    namesakes = [e for e in world.by_kind("namesake_operator") if e.related]
+    assert namesakes
+    for e in namesakes:
+        other = ids[e.related]
+        assert other.legal_rep == e.legal_rep and other.legal_rep_id != e.legal_rep_id
+        assert other.division == e.division
+    assert any(e.legal_rep_id[:6] != e.division for e in world.by_kind("individual"))
+    truth = datagen.read_truth(gen.truth)
+    tax20 = [r for r in truth if "tax20" in r["mess"].split(";")]
+    assert {r["type"] for r in tax20} >= {"credit_rating"}
+    rated = {}
+    for r in tax20:
+        if r["type"] == "credit_rating":
+            rated.setdefault(r["entity_id"], set()).add(r["record_id"])
+    assert any(len(v) > 1 for v in rated.values()), "several rating years under one 20-character id"
+    names = [row.get("纳税人名称") or row.get("企业名称") or "" for f, _, row in _all_rows(gen)
+             if f.type in ("credit_rating", "registration")]
+    assert any("区" in n[:6] and "店" in n for n in names) and any(n.endswith("店") and "区" not in n for n in names)
 
 
 def test_every_type_and_form_written(gen: datagen.Manifest) -> None:

@@ -157,7 +157,7 @@ def test_stable_ids_merges_and_splits() -> None:
 # ---------------------------------------------------------------- properties
 
 _NAMES = ["长沙华盛科技有限公司", "华盛科技（长沙）有限公司", "株洲华盛科技有限公司", "长沙华晟科技有限公司",
-          "华盛科技有限公司长沙分公司", "刘记米粉店", "湖南鑫瑞建设有限公司", ""]
+          "华盛科技有限公司长沙分公司", "刘记米粉店", "湖南鑫瑞建设有限公司", "长沙市岳麓区刘记米粉店", "张三", ""]
 _record = st.builds(
     lambda i, n, u, rep: IdentityRecord(("d", "t", str(i)), name=n,
                                         uscc=uscc(u) if u < 3 else (org(u - 3) if u < 6 else ""),
