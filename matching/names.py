@@ -146,7 +146,11 @@ def parse(name: str) -> ParsedName:
     head, branch = _split_branch(text)
     head, form = _split_form(head)
     region, county, rest = _split_region(head)
-    trade, industry = _split_industry(rest)
     individual = not form and not branch and rest.endswith(_INDIVIDUAL_ENDS)
+    if county and not individual:
+        # a company keeps its district in its name core: 长沙市天心区华兴建材 and 长沙市开福区华兴建材 are
+        # two lawful companies, and a word read as a district (市政工程, 阳光小区物业) is no district
+        rest, county = county + rest, ""
+    trade, industry = _split_industry(rest)
     return ParsedName(text, region, trade, industry, form, _branch_key(branch) if branch else "", individual,
                       county)

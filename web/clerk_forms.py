@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -45,7 +46,10 @@ def _value(rt: RecordType, key: str, text: str) -> Any:
         return None
     try:
         if col.type.startswith("amount"):
-            return float(text.replace(",", "").replace("，", ""))
+            amount = float(text.replace(",", "").replace("，", ""))
+            if not math.isfinite(amount):
+                raise ValueError(text)
+            return amount
         if col.type in ("int", "year"):
             return int(text)
     except ValueError:

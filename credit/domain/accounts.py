@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from credit.domain import audit
 from credit.domain.web_models import Account, ApiToken, SearchCode
@@ -238,12 +238,17 @@ def enterprise_of(session: Session, uscc: str | None) -> int | None:
     from credit.domain.profile import resolve_enterprise
     from credit.domain.search_index import ensure_current
 
+    newer = aliased(SourceRecord)
     registered = session.scalars(
         select(RecordLink.enterprise_id).join(SourceRecord, (SourceRecord.department == RecordLink.department)
                                               & (SourceRecord.record_type == RecordLink.record_type)
                                               & (SourceRecord.record_id == RecordLink.record_id))
         .where(SourceRecord.department == "commerce", SourceRecord.record_type == "registration",
-               SourceRecord.uscc == uscc).distinct()).all()
+               SourceRecord.uscc == uscc, SourceRecord.op != "revoke",
+               ~select(SourceRecord.id).where(  # the current version only: a corrected code binds no more
+                   newer.department == SourceRecord.department, newer.record_type == SourceRecord.record_type,
+                   newer.record_id == SourceRecord.record_id, newer.version > SourceRecord.version).exists())
+        .distinct()).all()
     if not registered:
         ensure_current(session)
         registered = session.scalars(select(SearchCode.enterprise_id).where(SearchCode.code == uscc).distinct()).all()

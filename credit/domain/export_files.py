@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from credit.domain.export_rows import export_types
 from credit.domain.exports import EXPORTERS, FORMATS, MEDIA_TYPES, ExportSpec, export, export_dir, request_export
 from credit.domain.exports_signing import MANIFEST_SUFFIX, SIGNATURE_SUFFIX
+from credit.domain.gate import check_view_date
 from credit.domain.jobs import JobView, view_job
 from credit.domain.workflows import Actor, NotFound, require_role
 from credit.kernel.errors import InvalidInput
@@ -76,6 +77,7 @@ def start_export(session: Session, actor: Actor, spec: ExportSpec, file_format: 
                  direct_rows: int = DIRECT_ROWS) -> Started:
     """Write the export now when it is small (audited and signed), else queue it as a job."""
     require_role(actor, *EXPORTERS)
+    check_view_date(spec.at)
     if file_format not in FORMATS:
         raise InvalidInput(f"格式应为 csv、xlsx 或 json / format must be csv, xlsx or json, not {file_format}")
     if estimate_rows(session, spec) > direct_rows:

@@ -32,6 +32,7 @@ from credit.domain import audit
 from credit.domain.cells import FORMULA_TRIGGERS, code_cell, safe_cell
 from credit.domain.export_rows import Table, list_table, record_table
 from credit.domain.exports_signing import sign_export
+from credit.domain.gate import check_view_date
 from credit.domain.jobs import actor_of, enqueue
 from credit.domain.work_models import Job
 from credit.domain.workflows import ROLE_ADMIN, ROLE_REGULATOR, Actor, Conflict, NotFound, require_role
@@ -114,6 +115,7 @@ def export(session: Session, actor: Actor, spec: ExportSpec, file_format: str, o
            progress: Callable[[int, int, str], None] | None = None) -> ExportResult:
     """Write the export to ``out`` (default: a new file in the export folder) and audit it."""
     _check(actor, file_format)
+    check_view_date(spec.at)
     result = write_export(session, spec, file_format, Path(out) if out else new_export_path(file_format), progress)
     audit_export(session, actor, result)
     return sign(session, actor, result)
@@ -280,6 +282,7 @@ MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json",
 def request_export(session: Session, actor: Actor, spec: ExportSpec, file_format: str) -> Job:
     """Queue a large export for the workers; ``export_file`` gives the file once the job is done."""
     _check(actor, file_format)
+    check_view_date(spec.at)
     return enqueue(session, "export", {"spec": spec.filters(), "format": file_format}, actor=actor, max_attempts=3)
 
 

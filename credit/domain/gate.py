@@ -324,10 +324,11 @@ def check_view_date(at: date) -> date:
 
 
 def _still_public(viewer: Viewer, at: date, today: date | None) -> bool:
-    """Whether a view on another day than today must also pass today's gate: for the public and an
-    authorised querier, what is no longer public today (停止公示, repaired, revoked) stays hidden
-    whatever date they ask for; government users and the enterprise itself may look back."""
-    return today is not None and viewer.kind in (PUBLIC, AUTHORISED) and at != today
+    """Whether a view on another day than today must also pass today's gate, record by record: what
+    is no longer public today (停止公示, repaired, revoked) stays hidden from whoever counts as the
+    public or an authorised querier for a record, whatever date they ask for; government users and
+    the enterprise itself (for its own records) may look back."""
+    return today is not None and viewer.kind != GOVERNMENT and at != today
 
 
 def disclose(session: Session, viewer: Viewer, at: date, records: Iterable[Record], *,
@@ -345,7 +346,9 @@ def disclose(session: Session, viewer: Viewer, at: date, records: Iterable[Recor
     if today is not None and _still_public(viewer, at, today):
         now = bulk(viewer, today, load_marks(session, today, keys))
         shown = [d for r in records
-                 if (d := gate.decide(r, revealed)) is not None and now.decide(r) is not None]
+                 if (d := gate.decide(r, revealed)) is not None
+                 and (effective_kind(viewer, r.enterprise_id, at) not in (PUBLIC, AUTHORISED)
+                      or now.decide(r) is not None)]
     else:
         shown = [d for d in (gate.decide(r, revealed) for r in records) if d is not None]
     log.debug("gate: %s sees %d records on %s", viewer.kind, len(shown), at)

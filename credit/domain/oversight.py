@@ -17,6 +17,7 @@ from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session
 
 from credit.domain.charts import bar_chart, line_chart
+from credit.domain.gate import check_view_date
 from credit.domain.inbox import repair_due
 from credit.domain.lists import black_list, red_list
 from credit.domain.policy import add_months
@@ -102,6 +103,7 @@ class Dashboard:
 def view_dashboard(session: Session, actor: Actor, at: date, *, months: int = 6) -> Dashboard:
     """Every oversight figure on ``at`` and its chart; for regulators and administrators."""
     require_role(actor, *OVERSEERS)
+    check_view_date(at)
     dash = Dashboard(at, overdue_by_department(session, at), records_over_time(session), reject_rates(session),
                      match_figures(session), list_sizes(session, month_ends(at, months)))
     dash.charts.update(_charts(dash))

@@ -132,5 +132,5 @@ class Memberships:
 def memberships(session: Session, profile: Profile) -> Memberships:
     """The list memberships behind a profile, always from the public view (as the lists themselves)."""
     records = profile.records if profile.viewer == PUBLIC else build_profile(
-        session, profile.enterprise_id, Viewer.public(), profile.as_of).records
+        session, profile.enterprise_id, Viewer.public(), profile.as_of, today=date.today()).records
     return Memberships(black_reasons(records, profile.as_of), red_reasons(records, profile.as_of))

@@ -145,3 +145,10 @@ def test_incremental_equals_full_for_individual_businesses(engine: Engine) -> No
 def test_identity_records_of_individuals_keep_the_operator_id_out_of_the_region() -> None:
     p = profile(IdentityRecord(("p", "pen", "1"), name="刘记副食店", legal_rep="刘伟", legal_rep_id=ID_B))
     assert p.region is None and p.individual and p.persons == {ID_B}
+
+
+def test_companies_of_two_districts_keep_their_district_in_the_name_core():
+    from matching.names import parse
+    a, b = parse("长沙市天心区华兴建材有限公司"), parse("长沙市开福区华兴建材有限公司")
+    assert (a.trade, a.industry) != (b.trade, b.industry)
+    assert parse("宏达市政工程有限公司").trade != parse("金辉市政工程有限公司").trade

@@ -51,3 +51,20 @@ def test_someone_elses_grant_reveals_nothing(client: FlaskClient, tokens: dict[s
         body = refused.get_data(as_text=True)
         assert "企业 1" not in body and "enterprise 1" not in body and "valid" not in body
     assert client.get(f"/api/v1/enterprises/1?grant={grant}", headers=bank).status_code == 200
+
+
+def test_another_enterprise_sees_of_a_past_date_only_what_is_public_today(client: FlaskClient,
+                                                                          tokens: dict[str, str]) -> None:
+    other = {"Authorization": f"Bearer {tokens['other']}"}  # enterprise 2's account looks at enterprise 1
+    text = client.get(f"/api/v1/enterprises/1?date={ago(1990)}", headers=other).get_data(as_text=True)
+    assert "CF-OLD" not in text and "涉密备注" not in text
+    own = {"Authorization": f"Bearer {tokens['firm']}"}  # enterprise 1 itself may look back
+    assert "CF-OLD" in client.get(f"/api/v1/enterprises/1?date={ago(1990)}", headers=own).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("value", ["9999-12-31", "0001-01-01"])
+def test_exports_and_the_dashboard_refuse_a_date_out_of_range(client: FlaskClient, tokens: dict[str, str],
+                                                              auth, value: str) -> None:
+    regulator = {"Authorization": f"Bearer {tokens['regulator']}"}
+    assert client.get(f"/api/v1/exports/black?date={value}", headers=regulator).status_code == 422
+    assert auth.login("regulator").get(f"/regulator/dashboard?date={value}").status_code == 422
