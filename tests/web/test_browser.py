@@ -3,58 +3,34 @@ against the app served on 127.0.0.1 by a test server thread: the three flows peo
 
 from __future__ import annotations
 
-import os
-import shutil
-import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from credit.domain.schema import create_all
 from credit.kernel.db import make_engine
+from tests.web.browser_support import SHOTS, chromium, environment, served
 from tests.web.conftest import make_app
 from tests.web.world import PASSWORD, USCC1, build
-
-CHROMIUM = os.environ.get("CREDIT_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-extensions"]
-SHOTS = Path(os.environ.get("CREDIT_SCREENSHOTS", "/tmp/lianzheng-screenshots"))
-
-playwright_api = pytest.importorskip("playwright.sync_api")
-if not shutil.which(CHROMIUM):
-    pytest.skip(f"no Chromium at {CHROMIUM} (scripts/setup installs Debian's chromium)", allow_module_level=True)
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Iterator[str]:
     """The app on 127.0.0.1, a free port, in a thread that stops with the module."""
     folder = tmp_path_factory.mktemp("browser")
-    before = os.environ.get("CREDIT_PROOF_DIR")
-    os.environ["CREDIT_PROOF_DIR"] = str(folder / "proofs")
-    engine = make_engine(f"sqlite:///{folder / 'web.db'}")
-    create_all(engine)
-    build(engine)
-    app = make_app(engine, WTF_CSRF_ENABLED=True)
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    engine.dispose()
-    if before is None:
-        os.environ.pop("CREDIT_PROOF_DIR", None)
-    else:
-        os.environ["CREDIT_PROOF_DIR"] = before
+    with environment(CREDIT_PROOF_DIR=str(folder / "proofs")):
+        engine = make_engine(f"sqlite:///{folder / 'web.db'}")
+        create_all(engine)
+        build(engine)
+        with served(make_app(engine, WTF_CSRF_ENABLED=True)) as address:
+            yield address
+        engine.dispose()
 
 
 @pytest.fixture(scope="module")
 def browser(server):  # type: ignore[no-untyped-def]
-    with playwright_api.sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture(params=["desktop", "phone"])

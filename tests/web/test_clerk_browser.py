@@ -4,62 +4,39 @@ the rejected rows."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from credit.domain.schema import create_all
 from credit.kernel.db import make_engine
+from tests.web.browser_support import SHOTS, chromium, environment
+from tests.web.browser_support import served as serving
 from tests.web.clerk_support import open_items, penalty_csv, run_worker
 from tests.web.conftest import make_app
 from tests.web.world import PASSWORD, build
 
-CHROMIUM = os.environ.get("CREDIT_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-extensions"]
-SHOTS = Path(os.environ.get("CREDIT_SCREENSHOTS", "/tmp/lianzheng-screenshots"))
 ENV = ("CREDIT_PROOF_DIR", "CREDIT_UPLOAD_DIR", "CREDIT_EXPORT_DIR")
-
-playwright_api = pytest.importorskip("playwright.sync_api")
-if not shutil.which(CHROMIUM):
-    pytest.skip(f"no Chromium at {CHROMIUM} (scripts/setup installs Debian's chromium)", allow_module_level=True)
 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory) -> Iterator[tuple[str, object, Path]]:
     """The app on 127.0.0.1 in a thread; its address, its engine and a folder."""
     folder = tmp_path_factory.mktemp("clerk-browser")
-    before = {name: os.environ.get(name) for name in ENV}
-    for name in ENV:
-        os.environ[name] = str(folder / name.lower())
-    engine = make_engine(f"sqlite:///{folder / 'web.db'}")
-    create_all(engine)
-    build(engine)
-    app = make_app(engine, WTF_CSRF_ENABLED=True)
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}", engine, folder
-    httpd.shutdown()
-    engine.dispose()
-    for name, value in before.items():
-        if value is None:
-            os.environ.pop(name, None)
-        else:
-            os.environ[name] = value
+    with environment(**{name: str(folder / name.lower()) for name in ENV}):
+        engine = make_engine(f"sqlite:///{folder / 'web.db'}")
+        create_all(engine)
+        build(engine)
+        with serving(make_app(engine, WTF_CSRF_ENABLED=True)) as address:
+            yield address, engine, folder
+        engine.dispose()
 
 
 @pytest.fixture(scope="module")
 def browser(served):  # type: ignore[no-untyped-def]
-    with playwright_api.sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 def test_clerk_answers_the_overdue_objection_first(served, browser):

@@ -3,73 +3,47 @@ decides a pair, a regulator downloads an export and opens it, the dashboard draw
 
 from __future__ import annotations
 
-import os
-import shutil
-import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session
-from werkzeug.serving import make_server
 
 from credit.domain.exports_signing import verify_export
 from credit.domain.schema import create_all
 from credit.kernel.db import make_engine
 from matching.models import ReviewItem
 from tests.credit.builders import add_record
+from tests.web.browser_support import SHOTS, chromium, environment, served
 from tests.web.conftest import make_app
 from tests.web.regulator_helpers import csv_rows, xlsx_rows
 from tests.web.world import PASSWORD, USCC1, build
-
-CHROMIUM = os.environ.get("CREDIT_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-extensions"]
-SHOTS = Path(os.environ.get("CREDIT_SCREENSHOTS", "/tmp/lianzheng-screenshots"))
-
-playwright_api = pytest.importorskip("playwright.sync_api")
-if not shutil.which(CHROMIUM):
-    pytest.skip(f"no Chromium at {CHROMIUM} (scripts/setup installs Debian's chromium)", allow_module_level=True)
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Iterator[str]:
     """The app on 127.0.0.1 over the web world with two pairs to review, in a thread."""
     folder = tmp_path_factory.mktemp("browser-work")
-    saved = {name: os.environ.get(name) for name in ("CREDIT_PROOF_DIR", "CREDIT_EXPORT_DIR")}
-    os.environ["CREDIT_PROOF_DIR"] = str(folder / "proofs")
-    os.environ["CREDIT_EXPORT_DIR"] = str(folder / "exports")
-    engine = make_engine(f"sqlite:///{folder / 'web.db'}")
-    create_all(engine)
-    build(engine)
-    with Session(engine) as s:  # two pairs over records of four other enterprises: one per viewport
-        for n, (score, name) in enumerate(((0.81, "长沙星辰科技有限公司"), (0.66, "株洲明月机械有限公司"))):
-            add_record(s, "quality", "spot_check", f"QS-{n}", 4 + 2 * n, inspected_name=name)
-            add_record(s, "tax", "credit_rating", f"TX-{n}", 5 + 2 * n, taxpayer_name=name.replace("有限公司", "公司"),
-                       year=2024, grade="A")
-            s.add(ReviewItem(left_key=f"quality/spot_check/QS-{n}", right_key=f"tax/credit_rating/TX-{n}", score=score,
-                             explanation="名称相似 0.90, 无共同代码", status="open"))
-        s.commit()
-    app = make_app(engine, WTF_CSRF_ENABLED=True)
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    engine.dispose()
-    for name, value in saved.items():
-        if value is None:
-            os.environ.pop(name, None)
-        else:
-            os.environ[name] = value
+    with environment(CREDIT_PROOF_DIR=str(folder / "proofs"), CREDIT_EXPORT_DIR=str(folder / "exports")):
+        engine = make_engine(f"sqlite:///{folder / 'web.db'}")
+        create_all(engine)
+        build(engine)
+        with Session(engine) as s:  # two pairs over records of four other enterprises: one per viewport
+            for n, (score, name) in enumerate(((0.81, "长沙星辰科技有限公司"), (0.66, "株洲明月机械有限公司"))):
+                add_record(s, "quality", "spot_check", f"QS-{n}", 4 + 2 * n, inspected_name=name)
+                add_record(s, "tax", "credit_rating", f"TX-{n}", 5 + 2 * n, taxpayer_name=name.replace("有限公司", "公司"),
+                           year=2024, grade="A")
+                s.add(ReviewItem(left_key=f"quality/spot_check/QS-{n}", right_key=f"tax/credit_rating/TX-{n}", score=score,
+                                 explanation="名称相似 0.90, 无共同代码", status="open"))
+            s.commit()
+        with served(make_app(engine, WTF_CSRF_ENABLED=True)) as address:
+            yield address
+        engine.dispose()
 
 
 @pytest.fixture(scope="module")
 def browser(server):  # type: ignore[no-untyped-def]
-    with playwright_api.sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture(params=["desktop", "phone"])
