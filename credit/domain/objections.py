@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from credit.domain import audit
+from credit.domain import audit, search_index
 from credit.domain.gate import ENTERPRISE, Record, Viewer, decide
 from credit.domain.policy import load_policy
 from credit.domain.profile import absorbed_ids, resolve_enterprise
@@ -241,6 +241,8 @@ def uphold_objection(
     obj.correction_source_id = new.id
     _log(session, actor, "objection.uphold", obj, reason, op=op, version=new.version,
          corrected=sorted(corrected or {}))
+    session.flush()
+    search_index.reindex(session, [obj.enterprise_id])  # a revoked or corrected record, found as it is now
     return obj
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from credit.domain import audit
+from credit.domain import audit, search_index
 from credit.domain.gate import Record, Viewer, decide
 from credit.domain.objections import own_record
 from credit.domain.policy import classify_penalty, load_policy, publicity_of, to_date
@@ -146,6 +146,8 @@ def approve_repair(session: Session, actor: Actor, application_id: int, *, reaso
         raise Conflict("an approval cannot predate the application")
     app.status, app.decided_on, app.decided_by, app.reason = APPROVED, on, actor.user, reason
     _log(session, actor, "repair.approve", app, reason, effective=on)
+    session.flush()
+    search_index.reindex(session, [resolve_enterprise(session, app.enterprise_id)])  # ended: found no more
     return app
 
 

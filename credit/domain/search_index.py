@@ -20,7 +20,7 @@ from weakref import WeakKeyDictionary
 from sqlalchemy import Engine, delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from credit.domain.gate import Marks, Record, Viewer, bulk
+from credit.domain.gate import Marks, Record, Viewer, bulk, load_marks
 from credit.domain.profile import current_records
 from credit.domain.web_models import SearchCode, SearchEntry, SearchGram, SearchState
 from credit.kernel import keys
@@ -129,22 +129,24 @@ def _dirty(session: Session, state: SearchState, source_id: int, event_id: int) 
 def reindex(session: Session, enterprise_ids: Iterable[int]) -> None:
     """Replace the index rows of these enterprises by what their current records say."""
     ids = sorted(set(enterprise_ids))
+    today = date.today()
+    marks = load_marks(session, today)  # objections and repairs: few, read once
     for start in range(0, len(ids), CHUNK):
         part = ids[start:start + CHUNK]
         session.execute(delete(SearchGram).where(SearchGram.enterprise_id.in_(part)))
         session.execute(delete(SearchEntry).where(SearchEntry.enterprise_id.in_(part)))
         session.execute(delete(SearchCode).where(SearchCode.enterprise_id.in_(part)))
-        names, codes = index_rows(current_records(session, part))
+        names, codes = index_rows(current_records(session, part), today, marks)
         write_rows(session, names, codes)
 
 
-def index_rows(records: Sequence[Record], today: date | None = None,
+def index_rows(records: Sequence[Record], today: date | None = None, marks: Marks | None = None,
                ) -> tuple[list[tuple[int, str, bool]], set[tuple[str, int]]]:
     """(enterprise id, name, former) and (code, enterprise id) of the records the public sees today:
     a record never published (a warning-only penalty), past its window or dated ahead leads no
     search to its enterprise."""
     catalog = load_catalog()
-    gate = bulk(Viewer.public(), today or date.today(), Marks())
+    gate = bulk(Viewer.public(), today or date.today(), marks or Marks())  # an approved repair ends it too
     names: dict[tuple[int, str], tuple[int, str, bool]] = {}
     codes: set[tuple[str, int]] = set()
     for r in records:

@@ -197,3 +197,29 @@ def test_a_reused_search_page_follows_changes_language_and_viewer(engine, client
     assert "异议处理中" in client.get("/search?q=华为").get_data(as_text=True)  # the change shows at once
     signed_in = auth.login("regulator").get("/search?q=华为").get_data(as_text=True)
     assert "登录" not in signed_in.split("<main", 1)[0] and "政务共享" in signed_in  # the viewer's own header
+
+
+def test_a_repaired_or_revoked_record_leads_no_search_once_decided(s):
+    from datetime import date as day
+
+    from credit.domain.objections import file_objection, uphold_objection
+    from credit.domain.repair import apply_for_repair, approve_repair
+    from credit.domain.workflows import ROLE_CLERK, ROLE_ENTERPRISE
+    from tests.credit.builders import penalty
+    from tests.web.world import ago
+    penalty(s, "FIX-1", ago(120), enterprise_id=8, fine=5.0, subject_name="湘江已改餐饮有限公司",
+            uscc="91430100MA4RRRRR1R")
+    penalty(s, "FIX-2", ago(30), enterprise_id=9, fine=5.0, subject_name="湘江错登商贸有限公司",
+            uscc="91430100MA4EEEEE1E")
+    search_index.reindex(s, [8, 9])
+    assert search(s, PUBLIC, "已改餐饮").total == 1 and search(s, PUBLIC, "错登商贸").total == 1
+    clerk = Actor("王科员", ROLE_CLERK, "commerce")
+    app = apply_for_repair(s, Actor("e8", ROLE_ENTERPRISE, enterprise_id=8), "commerce", "penalty", "FIX-1",
+                           proof="已缴清罚款并整改", on=day.today())
+    assert app.status == "pending", app.reason
+    approve_repair(s, clerk, app.id, reason="整改到位", on=day.today())
+    obj = file_objection(s, Actor("e9", ROLE_ENTERPRISE, enterprise_id=9), "commerce", "penalty", "FIX-2",
+                         reason="非本企业", on=day.today())
+    uphold_objection(s, clerk, obj.id, reason="登记错误", on=day.today())
+    assert search(s, PUBLIC, "已改餐饮").total == 0 and search(s, PUBLIC, "91430100MA4RRRRR1R").total == 0
+    assert search(s, PUBLIC, "错登商贸").total == 0
