@@ -56,3 +56,11 @@ def test_charts_escape_their_text_and_scale_their_axis():
     ET.fromstring(line_chart("空", {}))
     ET.fromstring(line_chart("一条", {"a & b": [("2026-01", 3), ("2026-02", 7)]}))
     assert (nice_max(0), nice_max(7), nice_max(12), nice_max(4500)) == (1.0, 10.0, 20.0, 5000.0)
+
+
+def test_a_long_bar_label_fits_left_of_its_bar():
+    import re
+    svg = bar_chart("匹配 / matching", [("跨部门企业 multi-department", 0.5), ("已关联记录 linked", 1.0)], percent=True)
+    label_end = float(re.search(r'<text x="([\d.]+)"[^>]*text-anchor="end">跨部门企业', svg).group(1))
+    assert label_end >= 5 * 12 + len(" multi-department") * 7  # the whole label has room before x = 0
+    assert float(re.search(r'<rect class="bar" x="([\d.]+)"', svg).group(1)) > label_end
