@@ -83,8 +83,8 @@ def start_export(session: Session, actor: Actor, spec: ExportSpec, file_format: 
     if estimate_rows(session, spec) > direct_rows:
         job = request_export(session, actor, spec, file_format)
         return Started(job_id=job.id)
-    result = export(session, actor, spec, file_format)
-    return Started(file=_describe(result.path.name))
+    result = export(session, actor, spec, file_format)  # the files appear when the caller commits
+    return Started(file=ExportFile(result.path.name, file_format, result.manifest_data or {}))
 
 
 def _split(name: str) -> tuple[str, str, str]:

@@ -10,8 +10,9 @@ decision as ``gate.decide``, compiled once per record type).
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -53,6 +54,9 @@ class Table:
     keys: list[str]
     code_columns: frozenset[int]
     rows: Iterator[list[Any]]
+    # personal values written in clear, by ``department/type.column``, counted while the rows stream
+    # (a government export of a type whose ID numbers policy opens): the export's audit entry says so
+    unmasked: Counter[str] = field(default_factory=Counter)
 
 
 def region_code(region: str | None) -> str | None:
@@ -119,8 +123,9 @@ def record_table(session: Session, spec: ExportSpec) -> Table:
     header = [f"{zh} {key}" for zh, key in RECORD_META] + [f"{c.zh} {c.key}" for c in columns]
     keys = [key for _, key in RECORD_META] + [c.key for c in columns]
     codes = frozenset(len(RECORD_META) + i for i, c in enumerate(columns) if c.type in CODE_TYPES)
-    rows = _record_rows(session, spec, types, [c.key for c in columns])
-    return Table(types[0].name, header, keys, codes, rows)
+    unmasked: Counter[str] = Counter()
+    rows = _record_rows(session, spec, types, [c.key for c in columns], unmasked)
+    return Table(types[0].name, header, keys, codes, rows, unmasked)
 
 
 def _current_rows(session: Session, types: list[RecordType]) -> Iterator[Any]:
@@ -140,8 +145,10 @@ def _current_rows(session: Session, types: list[RecordType]) -> Iterator[Any]:
         yield from result
 
 
-def _record_rows(session: Session, spec: ExportSpec, types: list[RecordType], keys: list[str]) -> Iterator[list[Any]]:
+def _record_rows(session: Session, spec: ExportSpec, types: list[RecordType], keys: list[str],
+                 unmasked: Counter[str]) -> Iterator[list[Any]]:
     at = spec.at
+    revealed: list[str] = []
     gate = bulk(Viewer.government(), at, load_marks(session, at))
     successors = successor_map(session)
     prefix = region_code(spec.region)
@@ -151,12 +158,16 @@ def _record_rows(session: Session, spec: ExportSpec, types: list[RecordType], ke
         if prefix and not _division(uscc, tid).startswith(prefix):
             continue
         eid = successors.get(eid, eid)
-        verdict = gate.verdict(dept, rtype, rid, eid, orjson.loads(fields))
+        if revealed:
+            revealed.clear()
+        verdict = gate.verdict(dept, rtype, rid, eid, orjson.loads(fields), revealed)
         if verdict is None:
             continue
         window, marks, values = verdict
         if (in_window and not window.public_now) or not _in_range(window.dated, spec):
             continue
+        for opened in revealed:  # counted for the rows written only
+            unmasked[f"{dept}/{rtype}.{opened.rpartition('.')[2]}"] += 1
         p = window.publicity
         same, rid_at = shapes[(dept, rtype)]
         row = [eid, dept, rtype, version, window.openness, window.dated, p.start if p.published else None,

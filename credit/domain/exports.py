@@ -15,9 +15,10 @@ import csv
 import hashlib
 import logging
 import os
+import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -36,7 +37,7 @@ from credit.domain.gate import check_view_date
 from credit.domain.jobs import actor_of, enqueue
 from credit.domain.work_models import Job
 from credit.domain.workflows import ROLE_ADMIN, ROLE_REGULATOR, Actor, Conflict, NotFound, require_role
-from credit.kernel.db import PROJECT_ROOT, transaction
+from credit.kernel.db import PROJECT_ROOT, staging_path, transaction
 from credit.kernel.errors import InvalidInput
 
 log = logging.getLogger(__name__)
@@ -89,6 +90,9 @@ class ExportResult:
     spec: ExportSpec
     manifest: Path | None = None  # FILE.manifest.json, once signed
     signature: Path | None = None  # FILE.sig
+    staged: Path | None = None  # the file as written, moved to ``path`` when the signing transaction commits
+    unmasked: dict[str, int] = field(default_factory=dict)  # personal values in clear, by department/type.column
+    manifest_data: dict[str, Any] | None = None  # what FILE.manifest.json says, once signed
 
 
 def export_dir() -> Path:
@@ -113,7 +117,10 @@ def table_for(session: Session, spec: ExportSpec) -> Table:
 
 def export(session: Session, actor: Actor, spec: ExportSpec, file_format: str, out: str | Path | None = None,
            progress: Callable[[int, int, str], None] | None = None) -> ExportResult:
-    """Write the export to ``out`` (default: a new file in the export folder) and audit it."""
+    """Write the export to ``out`` (default: a new file in the export folder), audit and sign it.
+
+    The file and its signature files appear under their names when the caller's transaction commits
+    (with the audit entries); until then they are staged under hidden names, deleted on a rollback."""
     _check(actor, file_format)
     check_view_date(spec.at)
     result = write_export(session, spec, file_format, Path(out) if out else new_export_path(file_format), progress)
@@ -121,11 +128,14 @@ def export(session: Session, actor: Actor, spec: ExportSpec, file_format: str, o
     return sign(session, actor, result)
 
 
-def sign(session: Session, actor: Actor, result: ExportResult) -> ExportResult:
-    """Sign the finished file: FILE.manifest.json and FILE.sig beside it (credit.domain.exports_signing)."""
+def sign(session: Session, actor: Actor, result: ExportResult, *, keep_staged: bool = False) -> ExportResult:
+    """Sign the finished file: FILE.manifest.json and FILE.sig beside it (credit.domain.exports_signing);
+    the three appear when the session commits."""
     signed = sign_export(session, actor, result.path, kind=f"{result.spec.kind}:{result.file_format}",
-                         filters=result.spec.filters(), rows=result.rows)
-    return replace(result, manifest=signed.manifest_file, signature=signed.signature_file)
+                         filters=result.spec.filters(), rows=result.rows, staged=result.staged,
+                         keep_staged=keep_staged)
+    return replace(result, manifest=signed.manifest_file, signature=signed.signature_file,
+                   manifest_data=signed.manifest)
 
 
 def new_export_path(file_format: str) -> Path:
@@ -134,17 +144,32 @@ def new_export_path(file_format: str) -> Path:
 
 def write_export(session: Session, spec: ExportSpec, file_format: str, path: Path,
                  progress: Callable[[int, int, str], None] | None = None) -> ExportResult:
-    """Stream the export's rows into ``path`` in ``file_format``; no audit (``export`` does that)."""
+    """Stream the export's rows, staged under a hidden name beside ``path``, in ``file_format``; no
+    audit (``export`` does that, and ``sign`` publishes the file at ``path`` with it)."""
     table = table_for(session, spec)
     rows = _counting(table.rows, progress)
-    n = WRITERS[file_format](table, rows, path)
-    return ExportResult(path, file_format, n, _sha256(path), spec)
+    staged = staging_path(path)
+    try:
+        n = WRITERS[file_format](table, rows, staged)
+    except BaseException:
+        staged.unlink(missing_ok=True)
+        raise
+    return ExportResult(path, file_format, n, _sha256(staged), spec, staged=staged, unmasked=dict(table.unmasked))
 
 
 def audit_export(session: Session, actor: Actor, result: ExportResult) -> None:
+    """The export's entry; personal values it holds in clear also get a ``personal.unmask`` entry
+    (the columns policy opens to government users, and how many values of each)."""
+    details: dict[str, Any] = {"filters": result.spec.filters(), "format": result.file_format, "rows": result.rows,
+                               "sha256": result.sha256}
+    if result.unmasked:
+        details["unmasked"] = result.unmasked
     audit.record(session, actor=str(actor), action=f"export.{result.spec.kind}", subject=f"export:{result.path.name}",
-                 details={"filters": result.spec.filters(), "format": result.file_format, "rows": result.rows,
-                          "sha256": result.sha256})
+                 details=details)
+    if result.unmasked:
+        audit.record(session, actor=str(actor), action="personal.unmask", subject=f"export:{result.path.name}",
+                     reason=f"export {result.spec.kind}",
+                     details={"as_of": result.spec.at, "fields": sorted(result.unmasked), "values": result.unmasked})
 
 
 def _counting(rows: Iterator[list[Any]], progress: Callable[[int, int, str], None] | None) -> Iterator[list[Any]]:
@@ -290,13 +315,33 @@ def run_export_job(engine: Engine, payload: dict[str, Any], progress: Callable[[
     """The job's work: write the file (read-only on the database)."""
     spec = ExportSpec.from_filters(payload["spec"])
     _check(actor_of(payload), payload["format"])
+    sweep_staged()
     with transaction(engine) as session:
         return write_export(session, spec, payload["format"], new_export_path(payload["format"]), progress)
 
 
+STALE_STAGED_SECONDS = 24 * 3600
+
+
+def sweep_staged(now: float | None = None) -> int:
+    """Delete staged export files older than a day (a worker killed between writing and signing)."""
+    limit = (now or time.time()) - STALE_STAGED_SECONDS
+    removed = 0
+    for path in export_dir().glob(".*.part"):
+        try:
+            if path.stat().st_mtime < limit:
+                path.unlink()
+                removed += 1
+        except OSError:
+            continue
+    return removed
+
+
 def finish_export_job(session: Session, payload: dict[str, Any], result: ExportResult) -> dict[str, Any]:
+    """The job's closing writes: audited and signed; the file appears when they commit (this may run
+    again if that transaction is retried, so the written file is kept on a rollback)."""
     audit_export(session, actor_of(payload), result)
-    sign(session, actor_of(payload), result)
+    sign(session, actor_of(payload), result, keep_staged=True)
     return {"file": result.path.name, "format": result.file_format, "rows": result.rows, "sha256": result.sha256}
 
 

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from credit.domain import audit
 from credit.domain.workflows import Actor
 from credit.kernel import signing
+from credit.kernel.db import publish_on_commit, staging_path
 from credit.kernel.errors import InvalidInput, LianzhengError, NotFound
 from credit.kernel.models import utcnow
 
@@ -126,15 +127,26 @@ def sign_digest(
 
 def sign_export(
     session: Session, actor: Actor, path: str | os.PathLike[str], *, kind: str,
-    filters: dict[str, Any] | None = None, rows: int | None = None,
+    filters: dict[str, Any] | None = None, rows: int | None = None, staged: Path | None = None,
+    keep_staged: bool = False,
 ) -> SignedExport:
-    """Sign a finished export file: hash it as a stream, write FILE.manifest.json and FILE.sig."""
-    signed = sign_digest(session, actor, Path(path).name, ExportDigest.of_file(path), kind=kind,
+    """Sign a finished export file: hash it as a stream, write FILE.manifest.json and FILE.sig.
+
+    With ``staged`` (the file as written under a hidden name, ``credit.kernel.db.staging_path``), the
+    file, its manifest and its signature appear at ``path`` only when the session commits (their
+    audit entries with them); a rollback deletes all three (the file itself kept with ``keep_staged``)."""
+    final = Path(path)
+    manifest, sig = manifest_path(final), signature_path(final)
+    manifest_out, sig_out = (staging_path(manifest), staging_path(sig)) if staged else (manifest, sig)
+    if staged:  # registered first: a failure below rolls back, and the rollback deletes what was written
+        publish_on_commit(session, staged, final, discard=not keep_staged)
+        for written, target in ((manifest_out, manifest), (sig_out, sig)):
+            publish_on_commit(session, written, target)
+    signed = sign_digest(session, actor, final.name, ExportDigest.of_file(staged or final), kind=kind,
                          filters=filters, rows=rows)
-    manifest, sig = manifest_path(path), signature_path(path)
     try:
-        manifest.write_bytes(signed.manifest_bytes)
-        sig.write_bytes(signed.signature)
+        manifest_out.write_bytes(signed.manifest_bytes)
+        sig_out.write_bytes(signed.signature)
     except OSError as exc:
         raise SignatureWriteError(f"无法写入签名文件 / cannot write the signature files beside {path}: "
                                   f"{exc.strerror or exc}") from None

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import logging
 import os
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,42 @@ def make_engine(url: str | None = None) -> Engine:
     else:
         engine = create_engine(url, pool_pre_ping=True)
     return engine
+
+
+STAGED_FILES = "lianzheng.staged_files"
+
+
+def staging_path(final: Path) -> Path:
+    """Where a file is written before its transaction commits: a hidden name beside ``final``."""
+    return final.with_name(f".{final.name}.{uuid.uuid4().hex[:12]}.part")
+
+
+def publish_on_commit(session: Session, staged: Path, final: Path, *, discard: bool = True) -> None:
+    """Move ``staged`` to ``final`` when the session's transaction commits; delete it if it does not.
+
+    A file whose audit entry must exist before anyone can read it (an export, its manifest and
+    signature) is written staged, registered here, and appears under its name only once the entry is
+    committed: a rolled-back operation leaves no file behind, a committed one no entry without it.
+    ``discard=False`` keeps the staged file on a rollback (a job's output, signed again when its
+    closing transaction is retried)."""
+    session.info.setdefault(STAGED_FILES, []).append((staged, final, discard))
+
+
+@event.listens_for(Session, "after_commit")
+def _publish_staged(session: Session) -> None:
+    for staged, final, _ in session.info.pop(STAGED_FILES, ()):
+        try:
+            os.replace(staged, final)
+        except OSError as exc:  # committed already: say so, do not undo the commit
+            log.error("could not move %s to %s after commit: %s", staged, final, exc)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _discard_staged(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None and not transaction.nested:  # the outermost: rolled back or closed
+        for staged, _, discard in session.info.pop(STAGED_FILES, ()):
+            if discard:
+                staged.unlink(missing_ok=True)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -13,7 +13,8 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from credit.domain.export_rows import Table
-from credit.domain.exports import ExportSpec, cell_function, csv_cells, export
+from credit.domain import exports
+from credit.domain.exports import ExportSpec, cell_function, csv_cells
 from credit.domain.gate import Record
 from credit.domain.gate_fast import BulkGate
 from credit.domain.workflow_models import AuditEntry
@@ -37,6 +38,13 @@ def world(session):
     add_record(session, "public_security", "case", "GA-1", 2, party_name="长沙二号", legal_rep_id_number="430104198001011234",
                case_category="合同诈骗", filed_date="2026-01-05", case_status="立案侦查")
     session.commit()
+
+
+def export(session, actor, spec, file_format, out):
+    """``exports.export`` as a face calls it: its transaction committed (the files appear then)."""
+    result = exports.export(session, actor, spec, file_format, out)
+    session.commit()
+    return result
 
 
 def rows_of_csv(path):
@@ -103,6 +111,35 @@ def test_every_export_is_audited_with_its_filters_and_row_count(session, regulat
     details = json.loads(entry.details)
     assert details["filters"] == {"kind": "penalties", "at": "2026-11-01", "region": "43"}
     assert details["rows"] == result.rows and details["format"] == "csv" and details["sha256"] == result.sha256
+
+
+def test_personal_values_in_clear_are_audited_as_unmasked(session, regulator, tmp_path):
+    world(session)
+    spec = ExportSpec("records", AT, department="public_security", record_type="case")
+    export(session, regulator, spec, "csv", tmp_path / "c.csv")
+    unmask = session.scalars(select(AuditEntry).where(AuditEntry.action == "personal.unmask")).one()
+    assert json.loads(unmask.details)["values"] == {"public_security/case.legal_rep_id_number": 1}
+    assert unmask.subject == "export:c.csv" and unmask.actor == str(regulator)
+    entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "export.records")).one()
+    assert json.loads(entry.details)["unmasked"] == {"public_security/case.legal_rep_id_number": 1}
+    export(session, regulator, ExportSpec("penalties", AT), "csv", tmp_path / "p.csv")  # penalties stay masked
+    assert session.scalars(select(AuditEntry).where(AuditEntry.action == "personal.unmask")).all() == [unmask]
+
+
+def test_an_export_appears_only_when_its_audit_entry_commits(session, regulator, tmp_path):
+    world(session)
+    folder = tmp_path / "out"
+    folder.mkdir()
+    out = folder / "black.csv"
+    result = exports.export(session, regulator, ExportSpec("black", AT), "csv", out)
+    assert not out.exists() and result.staged is not None and result.staged.is_file()
+    session.rollback()  # e.g. the audit entry could not be written: no entry, so no file either
+    assert sorted(p.name for p in folder.iterdir()) == []
+    assert not session.scalars(select(AuditEntry).where(AuditEntry.action == "export.black")).all()
+    result = exports.export(session, regulator, ExportSpec("black", AT), "csv", out)
+    session.commit()
+    assert sorted(p.name for p in folder.iterdir()) == ["black.csv", "black.csv.manifest.json", "black.csv.sig"]
+    assert result.path == out and rows_of_csv(out)[1:]
 
 
 def test_only_regulators_export_and_bad_requests_say_why(session, commerce_clerk, regulator, tmp_path):
