@@ -66,7 +66,7 @@ def evidence_lines(explanation: str | None) -> list[str]:
     return [part.strip() for part in (explanation or "").split(", ") if part.strip()]
 
 
-def _side(session: Session, key: str) -> Side:
+def _side(session: Session, key: str, revealed: list[str]) -> Side:
     dept, rtype, rid = parse_key(key)
     src = session.scalars(select(SourceRecord).where(
         SourceRecord.department == dept, SourceRecord.record_type == rtype, SourceRecord.record_id == rid)
@@ -77,17 +77,20 @@ def _side(session: Session, key: str) -> Side:
     identity: dict[str, str | None] = {}
     source = ""
     if src is not None:
-        identity = _identity(rt, src, eid)
+        identity = _identity(rt, src, eid, revealed)
         filename = session.scalar(select(Batch.filename).where(Batch.id == src.batch_id))
         source = f"{filename} 第 {src.row_number} 行 / row {src.row_number}（批次 batch {src.batch_id}，版本 v{src.version}）"
     return Side(key, dept, rt.department_zh, rtype, rt.zh, rid, eid, identity, source)
 
 
-def _identity(rt: RecordType, src: SourceRecord, enterprise_id: int | None) -> dict[str, str | None]:
-    """The side's identity as a government user may see it: the record through the gate."""
+def _identity(rt: RecordType, src: SourceRecord, enterprise_id: int | None,
+              revealed: list[str]) -> dict[str, str | None]:
+    """The side's identity as a government user may see it: the record through the gate (what it
+    shows of personal data in clear is added to ``revealed``, for the ``personal.unmask`` entry)."""
     record = Record(src.department, src.record_type, src.record_id, enterprise_id or 0, src.version,
                     orjson.loads(src.fields), src.batch_id, src.file_hash, src.row_number)
-    shown = decide(record, Viewer.government(), date.max)
+    opened: list[str] = []
+    shown = decide(record, Viewer.government(), date.max, revealed=opened)
     if shown is None:
         return {}
     out: dict[str, str | None] = {}
@@ -96,12 +99,22 @@ def _identity(rt: RecordType, src: SourceRecord, enterprise_id: int | None) -> d
             value = shown.fields.get(key)
             out[role] = "；".join(str(v) for v in value) if isinstance(value, list) else (
                 None if value in (None, "") else str(value))
+    shown_keys = {key for role, key in rt.identity_columns.items() if role in SIDE_FIELDS}
+    revealed += [ref for ref in opened if ref.rpartition(".")[2] in shown_keys]
     return out
 
 
-def _pair(session: Session, item: ReviewItem, skipped: bool = False) -> Pair:
-    return Pair(item.id, item.score, evidence_lines(item.explanation), _side(session, item.left_key),
-                _side(session, item.right_key), skipped)
+def _pair(session: Session, item: ReviewItem, revealed: list[str], skipped: bool = False) -> Pair:
+    return Pair(item.id, item.score, evidence_lines(item.explanation), _side(session, item.left_key, revealed),
+                _side(session, item.right_key, revealed), skipped)
+
+
+def _audit_unmasked(session: Session, actor: Actor, revealed: list[str]) -> None:
+    """Personal values the pairs show in clear (an individual business's 20-character taxpayer id
+    where policy opens its operator's ID number to government users): audited, as every such view."""
+    if revealed:
+        audit.record(session, actor=str(actor), action="personal.unmask", subject="review",
+                     reason=f"review by {actor.role}", details={"fields": sorted(set(revealed))})
 
 
 def review_queue(session: Session, actor: Actor, *, department: str | None = None, min_score: float | None = None,
@@ -119,7 +132,10 @@ def review_queue(session: Session, actor: Actor, *, department: str | None = Non
     if max_score is not None:
         stmt = stmt.where(t.score <= max_score)
     stmt = stmt.order_by(skipped, t.score.desc(), t.id).limit(limit).offset(offset)
-    return [_pair(session, item, bool(was_skipped)) for item, was_skipped in session.execute(stmt)]
+    revealed: list[str] = []
+    pairs = [_pair(session, item, revealed, bool(was_skipped)) for item, was_skipped in session.execute(stmt)]
+    _audit_unmasked(session, actor, revealed)
+    return pairs
 
 
 def review_pair(session: Session, actor: Actor, item_id: int) -> Pair:
@@ -128,7 +144,10 @@ def review_pair(session: Session, actor: Actor, item_id: int) -> Pair:
     item = session.get(ReviewItem, item_id)
     if item is None:
         raise NotFound(f"没有此待审核项 / no review item {item_id}")
-    return _pair(session, item)
+    revealed: list[str] = []
+    pair = _pair(session, item, revealed)
+    _audit_unmasked(session, actor, revealed)
+    return pair
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from credit.domain.export_rows import Table
 from credit.domain import exports
+from credit.domain.export_rows import Table
 from credit.domain.exports import ExportSpec, cell_function, csv_cells
 from credit.domain.gate import Record
 from credit.domain.gate_fast import BulkGate

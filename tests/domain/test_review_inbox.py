@@ -121,3 +121,19 @@ def test_answers_come_only_from_the_source_department_and_are_recorded(session, 
     versions = session.scalars(select(SourceRecord.version).where(SourceRecord.record_id == "CF-1")).all()
     assert sorted(versions) == [1, 2]
     assert department_inbox(session, commerce_clerk, date(2026, 4, 23)).objections == []
+
+
+def test_personal_values_a_pair_shows_in_clear_are_audited(session, reviewer):
+    from credit.domain.workflow_models import AuditEntry
+
+    operator = "430104198001011234"
+    add_record(session, "commerce", "registration", "REG-P", 1, name="长沙市岳麓区刘记副食店", legal_rep="刘明")
+    add_record(session, "tax", "major_violation", "MV-P", 2, taxpayer_name="长沙市岳麓区刘记副食店",
+               taxpayer_id=operator + "01", legal_rep="刘明", legal_rep_id_number=operator)
+    session.add(ReviewItem(left_key="commerce/registration/REG-P", right_key="tax/major_violation/MV-P", score=0.8,
+                           explanation="名称相同", status="open"))
+    session.commit()
+    pair = review_queue(session, reviewer)[0]
+    assert pair.right.identity["taxpayer_id"] == operator + "01"  # policy opens the operator's ID number here
+    entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "personal.unmask")).one()
+    assert entry.actor == str(reviewer) and "tax/major_violation/MV-P.taxpayer_id" in entry.details
