@@ -27,13 +27,14 @@ def register(sub: Any) -> None:
                     "Claims queued jobs from the jobs table of CREDIT_DATABASE_URL, one at a time, with a lease\n"
                     "renewed by heartbeats; run as many as you like, on any machine sharing the database (and\n"
                     "CREDIT_UPLOAD_DIR). A worker killed mid-job leaves the job to be run again. SIGTERM: finish\n"
-                    "the job in hand, then stop. See docs/jobs.md.")
+                    "the job in hand, then stop. Once a day a worker queues the search index's sweep (records\n"
+                    "whose publicity window closed or opened re-indexed); --once does not. See docs/jobs.md.")
     p.add_argument("--once", action="store_true", help="run the jobs queued now, then stop")
     p.add_argument("--max-jobs", type=positive_int, help="stop after this many jobs")
     p.add_argument("--poll", type=float, default=1.0, help="seconds between looks at an empty queue (default 1)")
     p.add_argument("--lease", type=float, default=30.0, help="seconds a job's lease lasts without a heartbeat (default 30)")
     p.add_argument("--beat", type=float, default=5.0, help="seconds between heartbeats (default 5)")
-    p.add_argument("--kind", action="append", dest="kinds", choices=["ingest", "resolve", "export"],
+    p.add_argument("--kind", action="append", dest="kinds", choices=["ingest", "resolve", "export", "search_sweep"],
                    help="run only jobs of this kind (repeatable)")
     p.add_argument("-v", "--verbose", action="store_true", help="log every job")
     p.set_defaults(func=cmd_worker)
@@ -71,7 +72,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     if args.verbose:
         logging.getLogger("credit").setLevel(logging.INFO)
     config = WorkerConfig(lease=args.lease, beat=min(args.beat, args.lease / 3), poll=args.poll,
-                          kinds=tuple(args.kinds or ()))
+                          kinds=tuple(args.kinds or ()), daily=None if args.once else _queue_daily_jobs)
     worker = Worker(engine(), default_handlers(), config)
 
     def stop(_signum: int, _frame: Any) -> None:  # finish the job in hand, then leave
@@ -82,6 +83,14 @@ def cmd_worker(args: argparse.Namespace) -> int:
     ran = worker.run(max_jobs=args.max_jobs, until_idle=args.once)
     say(f"工作进程 / worker {worker.owner}: {ran} 个任务 / jobs run", err=True)
     return 0
+
+
+def _queue_daily_jobs(db: Any) -> None:
+    from credit.domain.search_index import schedule_sweep
+    from credit.kernel.db import transaction
+
+    with transaction(db) as session:
+        schedule_sweep(session)
 
 
 def cmd_jobs(args: argparse.Namespace) -> int:

@@ -17,14 +17,16 @@ from datetime import date, datetime
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Engine, delete, func, insert, select
+from sqlalchemy import Engine, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
+from credit.domain import audit
 from credit.domain.gate import Marks, Record, Viewer, bulk, load_marks
+from credit.domain.jobs import enqueue
 from credit.domain.profile import current_records
 from credit.domain.web_models import SearchCode, SearchEntry, SearchGram, SearchState
 from credit.kernel import keys
-from credit.kernel.catalog import OPENNESS_PUBLIC, load_catalog
+from credit.kernel.catalog import OPENNESS_PUBLIC, RecordType, load_catalog
 from credit.kernel.identifiers import clean_code
 from credit.kernel.models import SourceRecord, utcnow
 from matching.models import EnterpriseEvent, RecordLink, ResolutionRun
@@ -232,3 +234,40 @@ def rebuild(session: Session) -> int:
     session.flush()
     return len(ids)
 
+
+
+# ---------------------------------------------------------------- the daily sweep
+
+SWEEP_JOB = "search_sweep"
+UNDATED = ("always", "never")  # publicity rules that do not depend on the date
+
+
+def dated_types() -> list[RecordType]:
+    """Public record types whose publicity opens or closes with the date (penalties' windows,
+    listings until removed, arrears while owed, fixed terms): what the index holds of them can
+    go out of date without any new record version."""
+    return [rt for rt in load_catalog().types.values()
+            if rt.openness == OPENNESS_PUBLIC and rt.publicity not in UNDATED]
+
+
+def sweep(session: Session) -> int:
+    """Re-index every enterprise with a record of a dated type, so that a record whose window
+    closed since it was indexed no longer leads a search to its enterprise (and one whose window
+    opened does); how many enterprises. Run once a day by the workers (``schedule_sweep``)."""
+    s = SourceRecord
+    link_on = ((RecordLink.department == s.department) & (RecordLink.record_type == s.record_type)
+               & (RecordLink.record_id == s.record_id))
+    where = or_(*[(s.department == rt.department) & (s.record_type == rt.name) for rt in dated_types()])
+    ids = {int(i) for i in session.scalars(select(RecordLink.enterprise_id).join(s, link_on).where(where).distinct())}
+    reindex(session, ids)
+    audit.record(session, actor="system", action="search.sweep", subject="search_index",
+                 details={"enterprises": len(ids), "on": date.today().isoformat()})
+    log.info("search index sweep: %d enterprises re-indexed", len(ids))
+    return len(ids)
+
+
+def schedule_sweep(session: Session, today: date | None = None) -> int:
+    """Queue today's sweep unless it is queued or done already (one per day, whatever the number
+    of workers: the day is the job's idempotency key); the job's id."""
+    day = (today or date.today()).isoformat()
+    return enqueue(session, SWEEP_JOB, {"on": day}, idempotency_key=f"{SWEEP_JOB}:{day}", max_attempts=3).id

@@ -7,10 +7,11 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from credit.domain import batches, exports
+from credit.domain import batches, exports, search_index
 from credit.domain.jobs import actor_of
 from credit.domain.uploads import resolve_records
 from credit.jobs.worker import Claimed, Handler, Progress
+from credit.kernel.db import transaction
 
 
 class IngestHandler:
@@ -49,6 +50,19 @@ class ExportHandler:
         return exports.finish_export_job(session, job.payload, outcome)
 
 
+class SearchSweepHandler:
+    """The day's sweep of the search index: enterprises with dated records re-indexed."""
+
+    def run(self, engine: Engine, job: Claimed, progress: Progress) -> Any:
+        progress(0, 0, "搜索索引更新中 / sweeping the search index")
+        with transaction(engine) as session:
+            return search_index.sweep(session)
+
+    def finish(self, session: Session, job: Claimed, outcome: Any) -> dict[str, Any]:
+        return {"enterprises": outcome}
+
+
 def default_handlers() -> dict[str, Handler]:
     """Every kind of job the domain queues."""
-    return {"ingest": IngestHandler(), "resolve": ResolveHandler(), "export": ExportHandler()}
+    return {"ingest": IngestHandler(), "resolve": ResolveHandler(), "export": ExportHandler(),
+            search_index.SWEEP_JOB: SearchSweepHandler()}

@@ -17,8 +17,9 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import Engine
@@ -71,6 +72,9 @@ class WorkerConfig:
     backoff: float = 2.0  # first retry delay in seconds, doubled each attempt
     backoff_max: float = 300.0
     kinds: tuple[str, ...] = field(default_factory=tuple)  # only these kinds (empty: all)
+    # queue the day's upkeep jobs (the search-index sweep) when the day has none yet; the CLI
+    # worker does, unless it runs --once
+    daily: Callable[[Engine], object] | None = None
 
 
 def owner_name() -> str:
@@ -86,11 +90,13 @@ class Worker:
         self.config = config or WorkerConfig()
         self.owner = owner_name()
         self.stop = threading.Event()
+        self._scheduled: date | None = None
 
     def run(self, *, max_jobs: int | None = None, until_idle: bool = False) -> int:
         """Run jobs until stopped (or ``max_jobs`` ran, or the queue is empty with ``until_idle``)."""
         ran = 0
         while not self.stop.is_set() and (max_jobs is None or ran < max_jobs):
+            self.schedule()
             self.reap()
             if self.run_once():
                 ran += 1
@@ -99,6 +105,17 @@ class Worker:
             else:
                 self.stop.wait(self.config.poll)
         return ran
+
+    def schedule(self) -> None:
+        """Queue the day's upkeep once per day per worker (the job's key keeps it one per day in all)."""
+        today = date.today()
+        if self.config.daily is None or self._scheduled == today:
+            return
+        try:
+            self.config.daily(self.engine)
+            self._scheduled = today
+        except Exception:  # upkeep waits for the next look; the queue's work goes on
+            log.warning("could not queue the day's upkeep jobs", exc_info=True)
 
     def run_once(self) -> bool:
         """Claim and run one job; False when none is runnable now."""

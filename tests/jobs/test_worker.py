@@ -190,3 +190,18 @@ def test_processes_opening_a_new_sqlite_sidecar_at_once_all_succeed(tmp_path):
         for p in procs:
             p.join()
     assert outcomes == ["ok"] * 30
+
+
+def test_workers_queue_and_run_one_search_index_sweep_a_day(engine):
+    from credit.domain.search_index import schedule_sweep
+    from credit.jobs.handlers import default_handlers
+
+    def daily(db):
+        with transaction(db) as session:
+            schedule_sweep(session)
+
+    for _ in range(2):  # two workers, or one started twice the same day
+        Worker(engine, default_handlers(), fast_config(daily=daily)).run(until_idle=True)
+    with transaction(engine) as session:
+        sweeps = session.scalars(select(Job).where(Job.kind == "search_sweep")).all()
+        assert [(j.status, j.attempts) for j in sweeps] == [("done", 1)]

@@ -223,3 +223,30 @@ def test_a_repaired_or_revoked_record_leads_no_search_once_decided(s):
     uphold_objection(s, clerk, obj.id, reason="登记错误", on=day.today())
     assert search(s, PUBLIC, "已改餐饮").total == 0 and search(s, PUBLIC, "91430100MA4RRRRR1R").total == 0
     assert search(s, PUBLIC, "错登商贸").total == 0
+
+
+def test_the_daily_sweep_drops_what_left_its_publicity_window(s, monkeypatch):
+    from datetime import timedelta
+
+    from tests.credit.builders import penalty
+    from tests.web.world import ago
+
+    penalty(s, "OLD-8", ago(2500), enterprise_id=8, fine=2.0, subject_name="湘江过期公示有限公司",
+            uscc="91430100MA4PPPPP1P")
+
+    class Then(date):  # the day the penalty was indexed: inside its window
+        @classmethod
+        def today(cls) -> date:
+            return date.fromisoformat(ago(2500)) + timedelta(days=30)
+
+    monkeypatch.setattr(search_index, "date", Then)
+    search_index.reindex(s, [8])
+    monkeypatch.undo()
+    s.commit()
+    assert s.scalar(text("select count(*) from search_entries where enterprise_id = 8")) == 1  # indexed then
+    assert search_index.sweep(s) >= 1  # years later: the window closed with no new version to re-index it
+    s.commit()
+    for query in ("过期公示", "91430100MA4PPPPP1P"):
+        assert search(s, PUBLIC, query).total == 0, query
+    job = search_index.schedule_sweep(s)
+    assert search_index.schedule_sweep(s) == job  # one sweep a day, however many workers ask
