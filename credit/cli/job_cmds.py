@@ -72,7 +72,9 @@ def cmd_worker(args: argparse.Namespace) -> int:
     if args.verbose:
         logging.getLogger("credit").setLevel(logging.INFO)
     config = WorkerConfig(lease=args.lease, beat=min(args.beat, args.lease / 3), poll=args.poll,
-                          kinds=tuple(args.kinds or ()), daily=None if args.once else _queue_daily_jobs)
+                          kinds=tuple(args.kinds or ()),
+                          daily=None if args.once or (args.kinds and "search_sweep" not in args.kinds)
+                          else _queue_daily_jobs)
     worker = Worker(engine(), default_handlers(), config)
 
     def stop(_signum: int, _frame: Any) -> None:  # finish the job in hand, then leave
@@ -86,11 +88,16 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 
 def _queue_daily_jobs(db: Any) -> None:
+    from sqlalchemy.exc import IntegrityError
+
     from credit.domain.search_index import schedule_sweep
     from credit.kernel.db import transaction
 
-    with transaction(db) as session:
-        schedule_sweep(session)
+    try:
+        with transaction(db) as session:
+            schedule_sweep(session)
+    except IntegrityError:  # another worker queued today's at the same moment: the key holds it to one
+        log.info("today's search sweep was queued by another worker")
 
 
 def cmd_jobs(args: argparse.Namespace) -> int:

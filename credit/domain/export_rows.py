@@ -128,7 +128,7 @@ def record_table(session: Session, spec: ExportSpec) -> Table:
     return Table(types[0].name, header, keys, codes, rows, unmasked)
 
 
-def _current_rows(session: Session, types: list[RecordType]) -> Iterator[Any]:
+def current_rows(session: Session, types: list[RecordType]) -> Iterator[Any]:
     """Current, not revoked, linked versions of the types, streamed in key order."""
     s, newer = SourceRecord, aliased(SourceRecord)
     stmt = (select(s.department, s.record_type, s.record_id, s.version, s.fields, s.uscc, s.taxpayer_id,
@@ -154,7 +154,7 @@ def _record_rows(session: Session, spec: ExportSpec, types: list[RecordType], ke
     prefix = region_code(spec.region)
     in_window = spec.kind in ("penalties", "abnormal")
     shapes = {(rt.department, rt.name): _shape(rt, keys) for rt in types}
-    for dept, rtype, rid, version, fields, uscc, tid, eid in _current_rows(session, types):
+    for dept, rtype, rid, version, fields, uscc, tid, eid in current_rows(session, types):
         if prefix and not _division(uscc, tid).startswith(prefix):
             continue
         eid = successors.get(eid, eid)

@@ -37,7 +37,7 @@ from credit.domain.gate import check_view_date
 from credit.domain.jobs import actor_of, enqueue
 from credit.domain.work_models import Job
 from credit.domain.workflows import ROLE_ADMIN, ROLE_REGULATOR, Actor, Conflict, NotFound, require_role
-from credit.kernel.db import PROJECT_ROOT, staging_path, transaction
+from credit.kernel.db import PROJECT_ROOT, publish_on_commit, staging_path, transaction
 from credit.kernel.errors import InvalidInput
 
 log = logging.getLogger(__name__)
@@ -123,19 +123,27 @@ def export(session: Session, actor: Actor, spec: ExportSpec, file_format: str, o
     (with the audit entries); until then they are staged under hidden names, deleted on a rollback."""
     _check(actor, file_format)
     check_view_date(spec.at)
+    sweep_staged()
     result = write_export(session, spec, file_format, Path(out) if out else new_export_path(file_format), progress)
+    _publish(session, result, discard=True)
     audit_export(session, actor, result)
     return sign(session, actor, result)
 
 
-def sign(session: Session, actor: Actor, result: ExportResult, *, keep_staged: bool = False) -> ExportResult:
+def sign(session: Session, actor: Actor, result: ExportResult) -> ExportResult:
     """Sign the finished file: FILE.manifest.json and FILE.sig beside it (credit.domain.exports_signing);
     the three appear when the session commits."""
     signed = sign_export(session, actor, result.path, kind=f"{result.spec.kind}:{result.file_format}",
-                         filters=result.spec.filters(), rows=result.rows, staged=result.staged,
-                         keep_staged=keep_staged)
+                         filters=result.spec.filters(), rows=result.rows, staged=result.staged)
     return replace(result, manifest=signed.manifest_file, signature=signed.signature_file,
                    manifest_data=signed.manifest)
+
+
+def _publish(session: Session, result: ExportResult, *, discard: bool) -> None:
+    """The written file appears at its name when the session commits (registered before anything
+    else can fail, so that a rollback deletes it, or with ``discard=False`` keeps it for a retry)."""
+    if result.staged is not None:
+        publish_on_commit(session, result.staged, result.path, discard=discard)
 
 
 def new_export_path(file_format: str) -> Path:
@@ -340,8 +348,9 @@ def sweep_staged(now: float | None = None) -> int:
 def finish_export_job(session: Session, payload: dict[str, Any], result: ExportResult) -> dict[str, Any]:
     """The job's closing writes: audited and signed; the file appears when they commit (this may run
     again if that transaction is retried, so the written file is kept on a rollback)."""
+    _publish(session, result, discard=False)
     audit_export(session, actor_of(payload), result)
-    sign(session, actor_of(payload), result, keep_staged=True)
+    sign(session, actor_of(payload), result)
     return {"file": result.path.name, "format": result.file_format, "rows": result.rows, "sha256": result.sha256}
 
 

@@ -128,18 +128,17 @@ def sign_digest(
 def sign_export(
     session: Session, actor: Actor, path: str | os.PathLike[str], *, kind: str,
     filters: dict[str, Any] | None = None, rows: int | None = None, staged: Path | None = None,
-    keep_staged: bool = False,
 ) -> SignedExport:
     """Sign a finished export file: hash it as a stream, write FILE.manifest.json and FILE.sig.
 
-    With ``staged`` (the file as written under a hidden name, ``credit.kernel.db.staging_path``), the
-    file, its manifest and its signature appear at ``path`` only when the session commits (their
-    audit entries with them); a rollback deletes all three (the file itself kept with ``keep_staged``)."""
+    With ``staged`` (the file as written under a hidden name, ``credit.kernel.db.staging_path``, and
+    registered by the caller with ``publish_on_commit``), the manifest and the signature are staged
+    too and appear beside ``path`` only when the session commits (their audit entries with them); a
+    rollback deletes them."""
     final = Path(path)
     manifest, sig = manifest_path(final), signature_path(final)
     manifest_out, sig_out = (staging_path(manifest), staging_path(sig)) if staged else (manifest, sig)
     if staged:  # registered first: a failure below rolls back, and the rollback deletes what was written
-        publish_on_commit(session, staged, final, discard=not keep_staged)
         for written, target in ((manifest_out, manifest), (sig_out, sig)):
             publish_on_commit(session, written, target)
     signed = sign_digest(session, actor, final.name, ExportDigest.of_file(staged or final), kind=kind,

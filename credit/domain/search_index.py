@@ -10,6 +10,7 @@ what resolve did. The state row is locked while refreshing, so two workers never
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Iterable, Sequence
@@ -17,16 +18,20 @@ from datetime import date, datetime
 from typing import Any
 from weakref import WeakKeyDictionary
 
+import orjson
 from sqlalchemy import Engine, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from credit.domain import audit
+from credit.domain.export_rows import current_rows
 from credit.domain.gate import Marks, Record, Viewer, bulk, load_marks
-from credit.domain.jobs import enqueue
+from credit.domain.jobs import DONE, enqueue
 from credit.domain.profile import current_records
 from credit.domain.web_models import SearchCode, SearchEntry, SearchGram, SearchState
+from credit.domain.work_models import Job
 from credit.kernel import keys
 from credit.kernel.catalog import OPENNESS_PUBLIC, RecordType, load_catalog
+from credit.kernel.db import transaction
 from credit.kernel.identifiers import clean_code
 from credit.kernel.models import SourceRecord, utcnow
 from matching.models import EnterpriseEvent, RecordLink, ResolutionRun
@@ -250,19 +255,58 @@ def dated_types() -> list[RecordType]:
             if rt.openness == OPENNESS_PUBLIC and rt.publicity not in UNDATED]
 
 
-def sweep(session: Session) -> int:
-    """Re-index every enterprise with a record of a dated type, so that a record whose window
-    closed since it was indexed no longer leads a search to its enterprise (and one whose window
-    opened does); how many enterprises. Run once a day by the workers (``schedule_sweep``)."""
-    s = SourceRecord
-    link_on = ((RecordLink.department == s.department) & (RecordLink.record_type == s.record_type)
-               & (RecordLink.record_id == s.record_id))
-    where = or_(*[(s.department == rt.department) & (s.record_type == rt.name) for rt in dated_types()])
-    ids = {int(i) for i in session.scalars(select(RecordLink.enterprise_id).join(s, link_on).where(where).distinct())}
-    reindex(session, ids)
-    audit.record(session, actor="system", action="search.sweep", subject="search_index",
-                 details={"enterprises": len(ids), "on": date.today().isoformat()})
-    log.info("search index sweep: %d enterprises re-indexed", len(ids))
+def last_sweep_day(session: Session) -> date | None:
+    """The day of the newest finished sweep (None: there was none)."""
+    payload = session.scalar(select(Job.payload).where(Job.kind == SWEEP_JOB, Job.status == DONE)
+                             .order_by(Job.id.desc()).limit(1))
+    try:
+        return date.fromisoformat(json.loads(payload)["on"]) if payload else None
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def sweep_targets(session: Session, since: date | None, today: date) -> set[int]:
+    """Enterprises with a record of a dated type that the public saw on ``since`` and not today, or
+    the other way round (``since`` None: every enterprise with such a record). Records stream
+    through the gate's bulk path for both days; memory holds the ids only."""
+    types = dated_types()
+    if since is None:
+        s = SourceRecord
+        link_on = ((RecordLink.department == s.department) & (RecordLink.record_type == s.record_type)
+                   & (RecordLink.record_id == s.record_id))
+        where = or_(*[(s.department == rt.department) & (s.record_type == rt.name) for rt in types])
+        return {int(i) for i in session.scalars(select(RecordLink.enterprise_id).join(s, link_on).where(where)
+                                                .distinct())}
+    then = bulk(Viewer.public(), since, load_marks(session, since))
+    now = bulk(Viewer.public(), today, load_marks(session, today))
+    out: set[int] = set()
+    for dept, rtype, rid, _version, fields, _uscc, _tid, eid in current_rows(session, types):
+        if eid in out:
+            continue
+        values = orjson.loads(fields)
+        if (then.verdict(dept, rtype, rid, eid, values) is None) != (now.verdict(dept, rtype, rid, eid, values) is None):
+            out.add(int(eid))
+    return out
+
+
+def sweep(engine: Engine, today: date | None = None) -> int:
+    """Re-index the enterprises whose dated records entered or left their publicity since the last
+    sweep (all with such records at the first one), so that a penalty whose window closed no longer
+    leads a search to its enterprise; how many. A few thousand enterprises per transaction, each
+    holding the index's lock as ``refresh`` does; audited. Run once a day by the workers."""
+    today = today or date.today()
+    with transaction(engine) as session:
+        since = last_sweep_day(session)
+        ids = sorted(sweep_targets(session, since, today))
+    for start in range(0, len(ids), CHUNK):
+        with transaction(engine) as session:
+            _state(session, lock=True)
+            reindex(session, ids[start:start + CHUNK])
+    with transaction(engine) as session:
+        audit.record(session, actor="system", action="search.sweep", subject="search_index",
+                     details={"enterprises": len(ids), "on": today.isoformat(),
+                              "since": since.isoformat() if since else None})
+    log.info("search index sweep: %d enterprises re-indexed (since %s)", len(ids), since)
     return len(ids)
 
 

@@ -11,7 +11,6 @@ from credit.domain import batches, exports, search_index
 from credit.domain.jobs import actor_of
 from credit.domain.uploads import resolve_records
 from credit.jobs.worker import Claimed, Handler, Progress
-from credit.kernel.db import transaction
 
 
 class IngestHandler:
@@ -55,8 +54,7 @@ class SearchSweepHandler:
 
     def run(self, engine: Engine, job: Claimed, progress: Progress) -> Any:
         progress(0, 0, "搜索索引更新中 / sweeping the search index")
-        with transaction(engine) as session:
-            return search_index.sweep(session)
+        return search_index.sweep(engine)
 
     def finish(self, session: Session, job: Claimed, outcome: Any) -> dict[str, Any]:
         return {"enterprises": outcome}

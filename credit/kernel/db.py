@@ -73,13 +73,17 @@ def publish_on_commit(session: Session, staged: Path, final: Path, *, discard: b
     signature) is written staged, registered here, and appears under its name only once the entry is
     committed: a rolled-back operation leaves no file behind, a committed one no entry without it.
     ``discard=False`` keeps the staged file on a rollback (a job's output, signed again when its
-    closing transaction is retried)."""
+    closing transaction is retried). Files move in the reverse order of registration (register the
+    data file first: its signature files are in place when it appears). Register inside the
+    outermost transaction: a savepoint's release or rollback neither publishes nor discards."""
     session.info.setdefault(STAGED_FILES, []).append((staged, final, discard))
 
 
 @event.listens_for(Session, "after_commit")
 def _publish_staged(session: Session) -> None:
-    for staged, final, _ in session.info.pop(STAGED_FILES, ()):
+    if session.in_nested_transaction():  # a savepoint released: the transaction is not over
+        return
+    for staged, final, _ in reversed(session.info.pop(STAGED_FILES, [])):
         try:
             os.replace(staged, final)
         except OSError as exc:  # committed already: say so, do not undo the commit

@@ -194,3 +194,38 @@ def test_compiled_csv_cells_are_the_cells_csv_cells_gives(row, data):
     codes = frozenset(data.draw(st.sets(st.integers(0, len(row) - 1))))
     table = Table("t", [str(i) for i in range(len(row))], [str(i) for i in range(len(row))], codes, iter(()))
     assert cell_function(len(row), codes)(row) == csv_cells(table, row)
+
+
+def test_a_queued_export_survives_a_retried_closing_transaction(engine, session, regulator):
+    from sqlalchemy.orm import Session
+
+    from credit.domain.exports_signing import verify_export
+    from credit.domain.jobs import actor_payload
+
+    world(session)
+    payload = {"spec": ExportSpec("black", AT).filters(), "format": "csv", "actor": actor_payload(regulator)}
+    result = exports.run_export_job(engine, payload, lambda *_: None)  # written, in a read-only transaction
+    folder = exports.export_dir()
+    assert [p.name for p in folder.iterdir() if not p.name.startswith(".")] == []
+    with Session(engine) as first:  # the closing transaction fails (a concurrent writer) and is retried
+        exports.finish_export_job(first, payload, result)
+        first.rollback()
+    assert [p.name for p in folder.iterdir() if not p.name.startswith(".")] == []
+    with Session(engine) as again:
+        closing = exports.finish_export_job(again, payload, result)
+        again.commit()
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        [closing["file"], closing["file"] + ".manifest.json", closing["file"] + ".sig"])
+    assert verify_export(folder / closing["file"]).ok
+
+
+def test_staged_files_a_killed_worker_left_are_deleted_after_a_day():
+    import os
+    import time
+
+    folder = exports.export_dir()
+    old, fresh = folder / ".old.csv.1.part", folder / ".fresh.csv.2.part"
+    for path in (old, fresh):
+        path.write_text("x")
+    os.utime(old, (time.time() - 2 * 86400,) * 2)
+    assert exports.sweep_staged() == 1 and not old.exists() and fresh.exists()

@@ -225,7 +225,7 @@ def test_a_repaired_or_revoked_record_leads_no_search_once_decided(s):
     assert search(s, PUBLIC, "错登商贸").total == 0
 
 
-def test_the_daily_sweep_drops_what_left_its_publicity_window(s, monkeypatch):
+def test_the_daily_sweep_drops_what_left_its_publicity_window(s, engine, monkeypatch):
     from datetime import timedelta
 
     from tests.credit.builders import penalty
@@ -233,20 +233,31 @@ def test_the_daily_sweep_drops_what_left_its_publicity_window(s, monkeypatch):
 
     penalty(s, "OLD-8", ago(2500), enterprise_id=8, fine=2.0, subject_name="湘江过期公示有限公司",
             uscc="91430100MA4PPPPP1P")
+    penalty(s, "NEW-9", ago(20), enterprise_id=9, fine=2.0, subject_name="湘江当前公示有限公司")
+    then = date.fromisoformat(ago(2500)) + timedelta(days=30)  # the day OLD-8 was indexed: inside its window
 
-    class Then(date):  # the day the penalty was indexed: inside its window
+    class Then(date):
         @classmethod
         def today(cls) -> date:
-            return date.fromisoformat(ago(2500)) + timedelta(days=30)
+            return then
 
     monkeypatch.setattr(search_index, "date", Then)
     search_index.reindex(s, [8])
     monkeypatch.undo()
+    search_index.reindex(s, [9])
     s.commit()
     assert s.scalar(text("select count(*) from search_entries where enterprise_id = 8")) == 1  # indexed then
-    assert search_index.sweep(s) >= 1  # years later: the window closed with no new version to re-index it
-    s.commit()
+    today = date.today()
+    # what changed since a day: OLD-8 left its window (NEW-9 did not exist then: it entered); nothing since today
+    assert {8, 9} <= search_index.sweep_targets(s, then, today)
+    assert search_index.sweep_targets(s, today - timedelta(days=1), today) == set()
+    assert search_index.sweep(engine) >= 2  # the first sweep: every enterprise with a dated record
+    s.expire_all()
     for query in ("过期公示", "91430100MA4PPPPP1P"):
         assert search(s, PUBLIC, query).total == 0, query
+    assert ids(s, "当前公示") == [9]
     job = search_index.schedule_sweep(s)
     assert search_index.schedule_sweep(s) == job  # one sweep a day, however many workers ask
+    s.execute(text("update jobs set status = 'done' where id = :id"), {"id": job})
+    s.commit()
+    assert search_index.sweep(engine) == 0  # since today's sweep: nothing entered or left its window
