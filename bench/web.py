@@ -45,10 +45,11 @@ end
 """
 
 
-def serve(db: Path, workers: int, log: Path, cache: int) -> tuple[subprocess.Popen[str], str]:
+def serve(db: Path, workers: int, log: Path, cache: int,
+          extra_env: dict[str, str] | None = None) -> tuple[subprocess.Popen[str], str]:
     """``python -m credit serve`` on a free port; its output (the access log) goes to a file, never a pipe."""
     env = {**os.environ, "CREDIT_DATABASE_URL": f"sqlite:///{db}", "CREDIT_RATELIMIT": "0",
-           "CREDIT_SECRET_KEY": "bench", "CREDIT_SEARCH_CACHE": str(cache)}
+           "CREDIT_SECRET_KEY": "bench", "CREDIT_SEARCH_CACHE": str(cache), **(extra_env or {})}
     with open(log, "w", encoding="utf-8") as out:
         proc = subprocess.Popen([sys.executable, "-m", "credit", "serve", "--port", "0", "--workers", str(workers)],
                                 cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, text=True)

@@ -3,11 +3,16 @@
     python -m bench.web_work [--rows 1000000] [--repeat 3] [--export-rows 1000000] [--workdir /tmp/lz-webwork]
 
 Ingest: the same generated CSV ingested, in the same run, by ``python -m credit ingest`` (timed as a
-process, on a migrated empty SQLite database) and by the clerk's path: ``submit_uploads`` (store
-the file under a generated name, hash it, queue the job) and a ``python -m credit worker`` process
-already waiting (timed from the submit call until the ingest job is done). The two alternate, A B
-then B A, so drift on a shared machine falls on both. (The web API's multipart upload is added to
-this path when the web face lands.)
+process, on a migrated empty SQLite database) and by the clerk's HTTP path: a clerk account and
+its token made with ``python -m credit user add … --role clerk --department commerce`` and
+``python -m credit token create``, the app served by ``python -m credit serve`` (gunicorn, 2
+workers), a ``python -m credit worker`` waiting, and the file sent as a streamed multipart
+``POST /api/v1/batches`` (bench/web_upload.py); timed from the start of the POST until
+``GET /api/v1/batches/<id>`` answers ``done``, its counts checked equal to the CLI's. The two
+alternate, A B then B A, so drift on a shared machine falls on both. ``--path jobs`` measures
+instead the domain's ``submit_uploads`` with a worker (no HTTP), the figure before the API landed.
+CPU seconds (user + system of every process involved) are printed beside wall clock. The upload
+limit (``CREDIT_MAX_UPLOAD_BYTES``) keeps its default, 512 MB, unless the file is larger.
 
 Export: a database holding ``--export-rows`` current, linked commerce/penalty records is exported
 as CSV through ``credit.domain.exports.export`` (database cursor -> gate -> cells -> file) in a fresh
@@ -22,13 +27,18 @@ import argparse
 import json
 import os
 import platform
+import resource
+import signal
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+from bench import web_upload
+from bench.web import serve
 from credit.demodata import datagen
+from ingest.safety import DEFAULT_MAX_UPLOAD
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -50,7 +60,8 @@ while True:
         break
     time.sleep(0.05)
 print(json.dumps({"seconds": time.perf_counter() - t0, "queued": queued, "status": job.status,
-                  "rows": job.result.get("read", 0), "loaded": job.result.get("loaded", 0)}))
+                  "rows": job.result.get("read", 0), "loaded": job.result.get("loaded", 0),
+                  "rejected": job.result.get("rejected", 0)}))
 """
 
 EXPORT = """
@@ -73,8 +84,12 @@ print(json.dumps({"rows": result.rows, "seconds": dt, "cpu": time.process_time()
 
 
 def env_for(db: Path, work: Path) -> dict[str, str]:
-    return {**os.environ, "CREDIT_DATABASE_URL": f"sqlite:///{db}", "CREDIT_UPLOAD_DIR": str(work / "uploads"),
-            "CREDIT_EXPORT_DIR": str(work / "exports"), "PYTHONPATH": str(ROOT)}
+    """The processes' environment: this run's database, upload and export folders, and data keys."""
+    env = {**os.environ, "CREDIT_DATABASE_URL": f"sqlite:///{db}", "CREDIT_UPLOAD_DIR": str(work / "uploads"),
+           "CREDIT_EXPORT_DIR": str(work / "exports"), "CREDIT_KEY_DIR": str(work / "keys"), "PYTHONPATH": str(ROOT)}
+    if not (work / "keys").is_dir():  # ID numbers are encrypted at rest: the bench's own keys, made once
+        subprocess.run([sys.executable, "-m", "credit", "keys", "init"], env=env, check=True, capture_output=True)
+    return env
 
 
 def fresh_db(db: Path, work: Path) -> dict[str, str]:
@@ -85,18 +100,30 @@ def fresh_db(db: Path, work: Path) -> dict[str, str]:
     return env
 
 
-def run_cli(csv_path: Path, work: Path) -> float:
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_cli(csv_path: Path, work: Path) -> dict:
     env = fresh_db(work / "cli.db", work)
-    t0 = time.perf_counter()
+    c0, t0 = children_cpu(), time.perf_counter()
     subprocess.run([sys.executable, "-m", "credit", "ingest", "--department", "commerce", "--type", "penalty",
                     "--no-resolve", "-q", str(csv_path)], env=env, check=True, capture_output=True)
-    return time.perf_counter() - t0
+    seconds, cpu = time.perf_counter() - t0, children_cpu() - c0
+    import sqlite3
+
+    conn = sqlite3.connect(work / "cli.db")
+    read, loaded, rejected = conn.execute("SELECT rows_read, loaded, rejected FROM batches").fetchone()
+    conn.close()
+    return {"seconds": seconds, "cpu": cpu, "status": "done", "read": read, "loaded": loaded, "rejected": rejected}
 
 
 def run_jobs(csv_path: Path, work: Path) -> dict:
     db = work / "jobs.db"
     env = fresh_db(db, work)
     log = open(work / "worker.log", "ab")
+    c0 = children_cpu()
     worker = subprocess.Popen([sys.executable, "-m", "credit", "worker", "--kind", "ingest", "--poll", "0.05", "-v"],
                               env=env, stdout=log, stderr=log)
     try:
@@ -110,31 +137,93 @@ def run_jobs(csv_path: Path, work: Path) -> dict:
         raise RuntimeError(out.stderr[-2000:])
     for stored in (work / "uploads").glob("*.csv"):
         stored.unlink()
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    figures = json.loads(out.stdout.strip().splitlines()[-1])
+    figures.update(cpu=children_cpu() - c0, read=figures.pop("rows"))
+    return figures
+
+
+def upload_env(csv_path: Path) -> dict[str, str]:
+    """The upload limit: the default (512 MB) unless the file is larger; then the file's size, rounded up."""
+    size = csv_path.stat().st_size
+    return {} if size <= DEFAULT_MAX_UPLOAD else {"CREDIT_MAX_UPLOAD_BYTES": str((size >> 20) + 1 << 20)}
+
+
+def clerk_token(env: dict[str, str]) -> str:
+    """A commerce clerk and an API token for it, made with the CLI as an administrator would."""
+    subprocess.run([sys.executable, "-m", "credit", "user", "add", "bench-clerk", "--role", "clerk",
+                    "--department", "commerce"], env=env, input="bench-clerk-password\n", text=True, check=True,
+                   capture_output=True)
+    out = subprocess.run([sys.executable, "-m", "credit", "token", "create", "bench-clerk"], env=env, text=True,
+                         check=True, capture_output=True).stdout
+    return next(word for word in out.split() if word.startswith("lz_"))
+
+
+def run_api(csv_path: Path, work: Path) -> dict:
+    """The file through ``POST /api/v1/batches`` of the served app, a worker waiting; until the batch is done."""
+    db = work / "api.db"
+    env = {**fresh_db(db, work), **upload_env(csv_path)}
+    token = clerk_token(env)
+    log = open(work / "worker.log", "ab")
+    worker = subprocess.Popen([sys.executable, "-m", "credit", "worker", "--kind", "ingest", "--poll", "0.05", "-v"],
+                              env=env, stdout=log, stderr=log)
+    server, address = serve(db, 2, work / "serve.log", 4096, extra_env={k: v for k, v in env.items()
+                                                                         if k.startswith(("CREDIT_", "PYTHON"))})
+    try:
+        time.sleep(0.5)
+        base = web_upload.tree_cpu(server.pid) + web_upload.tree_cpu(worker.pid)
+        c0, t0 = time.process_time(), time.perf_counter()
+        status, receipt = web_upload.post_file(address, token, "commerce", "penalty", csv_path)
+        accepted = time.perf_counter() - t0
+        if status != 202:
+            raise RuntimeError(f"POST /api/v1/batches answered {status}: {receipt}")
+        answer = web_upload.wait_done(address, token, receipt["id"])
+        seconds = time.perf_counter() - t0
+        cpu = web_upload.tree_cpu(server.pid) + web_upload.tree_cpu(worker.pid) - base + time.process_time() - c0
+    finally:
+        worker.kill()
+        worker.wait()
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=60)
+        log.close()
+    for stored in (work / "uploads").glob("*.csv"):
+        stored.unlink()
+    return {"seconds": seconds, "cpu": cpu, "accepted": accepted, "status": answer["status"],
+            "read": answer.get("read"), "loaded": answer.get("loaded"), "rejected": answer.get("rejected")}
 
 
 def ingest_part(args: argparse.Namespace, work: Path) -> list[str]:
     csv_path = work / f"bench_{args.rows}.csv"
     if not csv_path.exists():
         datagen.write_csv_rows(csv_path, "commerce", "penalty", args.rows, seed=7)
-    cli, jobs = [], []
+    limit = upload_env(csv_path).get("CREDIT_MAX_UPLOAD_BYTES")
+    print(f"  upload limit: {'CREDIT_MAX_UPLOAD_BYTES=' + limit if limit else 'the default'} "
+          f"({int(limit or DEFAULT_MAX_UPLOAD) >> 20} MB) for a {csv_path.stat().st_size / 1e6:.0f} MB file", flush=True)
+    other, name = (run_api, "API") if args.path == "api" else (run_jobs, "jobs")
+    cli: list[dict] = []
+    via: list[dict] = []
     for i in range(args.repeat):
-        order = ("cli", "jobs") if i % 2 == 0 else ("jobs", "cli")
+        order = ("cli", name) if i % 2 == 0 else (name, "cli")
         for which in order:
-            if which == "cli":
-                cli.append(run_cli(csv_path, work))
-                print(f"  CLI ingest  {args.rows:,} rows: {cli[-1]:.1f} s = {args.rows / cli[-1]:,.0f} rows/s", flush=True)
-            else:
-                figures = run_jobs(csv_path, work)
-                assert figures["status"] == "done" and figures["rows"] == args.rows, figures
-                jobs.append(figures["seconds"])
-                print(f"  jobs ingest {args.rows:,} rows: {jobs[-1]:.1f} s = {args.rows / jobs[-1]:,.0f} rows/s "
-                      f"(queued after {figures['queued']:.2f} s)", flush=True)
-    ratios = [c / j for c, j in zip(cli, jobs)]
+            runner, into = (run_cli, cli) if which == "cli" else (other, via)
+            figures = runner(csv_path, work)
+            assert figures["status"] == "done" and figures["read"] == args.rows, figures
+            into.append(figures)
+            extra = "".join(f", {k} after {figures[k]:.2f} s" for k in ("accepted", "queued") if k in figures)
+            print(f"  {which:<4} ingest {args.rows:,} rows: {figures['seconds']:.1f} s = "
+                  f"{args.rows / figures['seconds']:,.0f} rows/s, CPU {figures['cpu']:.1f} s "
+                  f"(read {figures['read']:,}, loaded {figures['loaded']:,}, rejected {figures['rejected']:,}{extra}; "
+                  f"load {os.getloadavg()[0]:.1f})", flush=True)
+    for c, v in zip(cli, via):
+        counts = [{k: f[k] for k in ("read", "loaded", "rejected")} for f in (c, v)]
+        assert counts[0] == counts[1], f"the {name} path's counts differ from the CLI's: {counts}"
+    ratios = [c["seconds"] / v["seconds"] for c, v in zip(cli, via)]
+    cpu_ratios = [c["cpu"] / v["cpu"] for c, v in zip(cli, via)]
+    secs = ([f["seconds"] for f in cli], [f["seconds"] for f in via])
     line = (f"| ingest {args.rows:,} rows, CSV {csv_path.stat().st_size / 1e6:.0f} MB | CLI median "
-            f"{args.rows / statistics.median(cli):,.0f} rows/s ({_range(args.rows, cli)}) | jobs path median "
-            f"{args.rows / statistics.median(jobs):,.0f} rows/s ({_range(args.rows, jobs)}) | ratio median "
-            f"{statistics.median(ratios):.2f} ({min(ratios):.2f}–{max(ratios):.2f}) |")
+            f"{args.rows / statistics.median(secs[0]):,.0f} rows/s ({_range(args.rows, secs[0])}) | {name} path median "
+            f"{args.rows / statistics.median(secs[1]):,.0f} rows/s ({_range(args.rows, secs[1])}) | ratio median "
+            f"{statistics.median(ratios):.2f} ({min(ratios):.2f}–{max(ratios):.2f}); CPU ratio "
+            f"{statistics.median(cpu_ratios):.2f} ({min(cpu_ratios):.2f}–{max(cpu_ratios):.2f}) |")
     return [line]
 
 
@@ -204,6 +293,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows of the uploaded CSV (0: skip)")
     parser.add_argument("--export-rows", type=int, default=1_000_000, help="rows to export (0: skip)")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--path", choices=["api", "jobs"], default="api",
+                        help="the clerk's path beside the CLI: the HTTP API (default) or submit_uploads + worker")
     parser.add_argument("--workdir", default="/tmp/lz-webwork")
     args = parser.parse_args(argv)
     work = Path(args.workdir)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from flask import Flask, request, url_for
@@ -47,6 +48,16 @@ def page_url(page: int) -> str:
     return url_for(request.endpoint or "public.index", **{**(request.view_args or {}), **args})
 
 
+@lru_cache(maxsize=256)
+def _link(root: str, endpoint: str, values: tuple[tuple[str, Any], ...]) -> str:
+    return url_for(endpoint, **dict(values))
+
+
+def link(endpoint: str, **values: Any) -> str:
+    """``url_for`` for the layout's fixed links, each made once per app prefix (every page has a dozen)."""
+    return _link(request.script_root, endpoint, tuple(sorted(values.items())))
+
+
 def lang_url(code: str) -> str:
     return url_for("public.set_language", code=code, next=request.full_path.rstrip("?"))
 
@@ -88,12 +99,18 @@ def key_label(record_key: str | None) -> str | None:
     return record_label(*parts) if len(parts) == 3 and all(parts) else None
 
 
+def _hits_html(hits: Any) -> Any:
+    from web.search_hits import hits_html  # it reads this module's term tables
+
+    return hits_html(hits)
+
+
 def register_templating(app: Flask) -> None:
     app.jinja_env.globals.update(record_label=record_label, key_label=key_label, viewer_text=viewer_text,
                                  department_zh=department_zh, column_label=column_label,
-                                 t=both, pick=pick, value_text=value_text, page_url=page_url, lang_url=lang_url,
+                                 t=both, pick=pick, value_text=value_text, page_url=page_url, lang_url=lang_url, link=link,
                                  status_term=lambda z: term(z, STATUS_EN), mark_term=lambda z: term(z, MARK_EN),
-                                 openness_term=lambda z: term(z, OPENNESS_EN))
+                                 openness_term=lambda z: term(z, OPENNESS_EN), hits_html=_hits_html)
 
     @app.context_processor
     def inject() -> dict[str, Any]:

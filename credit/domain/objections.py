@@ -183,6 +183,7 @@ def file_objection(
     session.add(obj)
     session.flush()
     _log(session, actor, "objection.file", obj, reason, due_on=obj.due_on)
+    search_index.renew_cards(session, [enterprise_id])  # 异议处理中 on its hit at once
     return obj
 
 
@@ -253,6 +254,8 @@ def reject_objection(session: Session, actor: Actor, objection_id: int, *, reaso
     obj = _open_for_department(session, actor, objection_id)
     _decide(obj, actor, REJECTED, reason, on)
     _log(session, actor, "objection.reject", obj, reason)
+    session.flush()
+    search_index.renew_cards(session, [obj.enterprise_id])  # no longer pending
     return obj
 
 

@@ -21,19 +21,26 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
 from typing import Any
 from weakref import WeakKeyDictionary
 
-import orjson
 from rapidfuzz import fuzz
-from sqlalchemy import Engine, bindparam, func, select, tuple_
+from sqlalchemy import Engine, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from credit.domain import search_index
-from credit.domain.gate import MARK_OBJECTION, Disclosed, Record, Viewer, disclose
-from credit.domain.lists import black_reasons, list_types
-from credit.domain.profile import identity, resolve_enterprise
+from credit.domain.profile import resolve_enterprise
+from credit.domain.search_cards import (  # noqa: F401 (Hit, badges and hit_of are read from here too)
+    BADGE_ABNORMAL,
+    BADGE_BLACK,
+    BADGE_OBJECTION,
+    Hit,
+    badge_records,
+    badges_of,
+    hit_of,
+    hits_from_cards,
+    public_records,
+)
 from credit.domain.search_index import core_of, gram_of
 from credit.domain.web_models import SearchCode, SearchEntry, SearchGram
 from credit.domain.workflow_models import AuditEntry
@@ -41,29 +48,14 @@ from credit.domain.workflows import Actor, Conflict, InvalidInput, NotFound
 from credit.kernel import keys
 from credit.kernel.identifiers import clean_code
 from credit.kernel.models import SourceRecord
-from matching.models import Enterprise, RecordLink, ResolutionRun
+from matching.models import Enterprise, ResolutionRun
 from matching.names import normalize
 
 log = logging.getLogger(__name__)
 
 PER_PAGE = 20
 CANDIDATE_CAP = 5000  # candidates read from the rarest bigram; beyond it the query is too general
-BADGE_BLACK = "严重失信主体名单"
-BADGE_ABNORMAL = "经营异常名录"
-BADGE_OBJECTION = "异议处理中"
 CODE_LENGTHS = (9, 15, 18, 20)
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One enterprise found, as the public sees it."""
-
-    enterprise_id: int
-    name: str | None
-    uscc: str | None
-    status: str | None
-    badges: tuple[str, ...] = ()
-    matched: str | None = None  # the former name the query matched, when it is publicly shown
 
 
 @dataclass
@@ -244,67 +236,8 @@ def _page(session: Session, result: SearchResult, ids: list[int], matched: dict[
     page = ids[start:start + result.per_page]
     shown = _current_ids(session, page)
     matched = {new: matched.get(old) for old, new in zip(page, shown)} if len(shown) == len(page) else matched
-    public = public_records(session, shown, at)
-    result.hits = [hit_of(eid, public.get(eid, []), matched.get(eid), at) for eid in shown]
+    found = hits_from_cards(session, shown, matched, at)  # the hits as the gate decided them when indexed
+    public = public_records(session, [eid for eid in shown if eid not in found], at)
+    result.hits = [found[eid] if eid in found else hit_of(eid, public.get(eid, []), matched.get(eid), at)
+                   for eid in shown]
     return result
-
-
-@lru_cache(maxsize=1)
-def _badge_statement() -> Any:
-    """Every version of the records of the badge types linked to some enterprises (built once)."""
-    types = sorted(list_types("black") | {("commerce", "abnormal_list")})
-    link_on = ((RecordLink.department == SourceRecord.department)
-               & (RecordLink.record_type == SourceRecord.record_type)
-               & (RecordLink.record_id == SourceRecord.record_id))
-    return (select(SourceRecord.department, SourceRecord.record_type, SourceRecord.record_id, SourceRecord.version,
-                   SourceRecord.op, SourceRecord.fields, SourceRecord.batch_id, SourceRecord.file_hash,
-                   SourceRecord.row_number, RecordLink.enterprise_id)
-            .join(RecordLink, link_on)
-            .where(RecordLink.enterprise_id.in_(bindparam("ids", expanding=True)),
-                   tuple_(SourceRecord.department, SourceRecord.record_type).in_(types)))
-
-
-def badge_records(session: Session, ids: list[int]) -> list[Record]:
-    """The current (latest, not revoked) versions of the badge types' records of the enterprises.
-
-    The same records ``profile.current_records(ids, types=…)`` gives (a test holds them equal), read
-    with one prepared statement: the search page needs them for twenty enterprises at a time.
-    """
-    latest: dict[tuple[str, str, str], tuple[Any, ...]] = {}
-    for row in session.connection().execute(_badge_statement(), {"ids": ids}):
-        key = (row[0], row[1], row[2])
-        if key not in latest or row[3] > latest[key][3]:
-            latest[key] = tuple(row)
-    return [Record(d, t, rid, eid, version, orjson.loads(fields), batch, fhash, rown)
-            for (d, t, rid), (_, _, _, version, op, fields, batch, fhash, rown, eid) in sorted(latest.items())
-            if op != "revoke"]
-
-
-def public_records(session: Session, ids: list[int], at: date) -> dict[int, list[Disclosed]]:
-    """What the public sees on ``at`` of the records the badges and identity read, by enterprise."""
-    if not ids:
-        return {}
-    out: dict[int, list[Disclosed]] = {eid: [] for eid in ids}
-    for d in disclose(session, Viewer.public(), at, badge_records(session, ids)):
-        out.setdefault(d.enterprise_id, []).append(d)
-    return out
-
-
-def badges_of(records: list[Disclosed], at: date) -> tuple[str, ...]:
-    """The badges a hit carries: black list, abnormal list, an objection pending."""
-    out = []
-    if black_reasons(records, at):
-        out.append(BADGE_BLACK)
-    if any((d.department, d.record_type) == ("commerce", "abnormal_list") for d in records):
-        out.append(BADGE_ABNORMAL)
-    if any(MARK_OBJECTION in d.marks for d in records):
-        out.append(BADGE_OBJECTION)
-    return tuple(out)
-
-
-def hit_of(enterprise_id: int, records: list[Disclosed], matched: str | None, at: date) -> Hit:
-    """One hit from the public records of the enterprise; a former name shown only when public."""
-    ident = identity(records)
-    shown_names = {ident.name, *ident.former_names}
-    alias = matched if matched and matched in shown_names and matched != ident.name else None
-    return Hit(enterprise_id, ident.name, ident.uscc, ident.status, badges_of(records, at), alias)

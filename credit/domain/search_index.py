@@ -14,7 +14,7 @@ import json
 import logging
 import time
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -27,7 +27,8 @@ from credit.domain.export_rows import current_rows
 from credit.domain.gate import Marks, Record, Viewer, bulk, load_marks
 from credit.domain.jobs import DONE, enqueue
 from credit.domain.profile import current_records
-from credit.domain.web_models import SearchCode, SearchEntry, SearchGram, SearchState
+from credit.domain.search_cards import CARD_DAYS, badge_types, card_rows, rules_fingerprint, write_cards
+from credit.domain.web_models import SearchCard, SearchCode, SearchEntry, SearchGram, SearchState
 from credit.domain.work_models import Job
 from credit.kernel import keys
 from credit.kernel.catalog import OPENNESS_PUBLIC, RecordType, load_catalog
@@ -109,6 +110,7 @@ def refresh(session: Session) -> int:
     run_id, source_id, event_id = _latest(session)
     dirty = _dirty(session, state, source_id, event_id)
     reindex(session, dirty)
+    renew_due_cards(session)
     state.run_id, state.source_id, state.event_id = run_id, source_id, event_id
     state.links_at = _run_started(session, run_id)
     session.flush()
@@ -134,17 +136,48 @@ def _dirty(session: Session, state: SearchState, source_id: int, event_id: int) 
 
 
 def reindex(session: Session, enterprise_ids: Iterable[int]) -> None:
-    """Replace the index rows of these enterprises by what their current records say."""
+    """Replace the index rows of these enterprises (names, codes, cards) by what their current records say."""
     ids = sorted(set(enterprise_ids))
     today = date.today()
-    marks = load_marks(session, today)  # objections and repairs: few, read once
+    marks = _marks_by_day(session, today)  # objections and repairs: few, read once
     for start in range(0, len(ids), CHUNK):
         part = ids[start:start + CHUNK]
         session.execute(delete(SearchGram).where(SearchGram.enterprise_id.in_(part)))
         session.execute(delete(SearchEntry).where(SearchEntry.enterprise_id.in_(part)))
         session.execute(delete(SearchCode).where(SearchCode.enterprise_id.in_(part)))
-        names, codes = index_rows(current_records(session, part), today, marks)
+        records = current_records(session, part)
+        names, codes = index_rows(records, today, marks[0])
         write_rows(session, names, codes)
+        write_cards(session, part, card_rows(part, records, today, marks))
+
+
+def renew_cards(session: Session, enterprise_ids: Iterable[int]) -> None:
+    """Decide the search cards of these enterprises again (an objection filed or decided changes a
+    badge; their names and codes stay)."""
+    ids = sorted(set(enterprise_ids))
+    today = date.today()
+    marks = _marks_by_day(session, today)
+    for start in range(0, len(ids), CHUNK):
+        part = ids[start:start + CHUNK]
+        write_cards(session, part, card_rows(part, current_records(session, part, types=badge_types()), today, marks))
+
+
+RENEW_PER_REFRESH = 2000
+
+
+def renew_due_cards(session: Session, limit: int = RENEW_PER_REFRESH) -> int:
+    """Decide again (at most ``limit`` of) the cards that end today or sooner or were decided under
+    other rules; how many. Every refresh does it, so cards keep ahead of the date between changes."""
+    due = list(session.scalars(select(SearchCard.enterprise_id).where(
+        (SearchCard.valid_until <= date.today()) | (SearchCard.rules != rules_fingerprint()))
+        .order_by(SearchCard.valid_until).limit(limit)))
+    renew_cards(session, due)
+    return len(due)
+
+
+def _marks_by_day(session: Session, today: date) -> list[Marks]:
+    """The objections and repairs in effect on today and each day a card is decided for."""
+    return [load_marks(session, today + timedelta(days=k)) for k in range(CARD_DAYS + 1)]
 
 
 def index_rows(records: Sequence[Record], today: date | None = None, marks: Marks | None = None,
@@ -231,6 +264,7 @@ def rebuild(session: Session) -> int:
     session.execute(delete(SearchGram))
     session.execute(delete(SearchEntry))
     session.execute(delete(SearchCode))
+    session.execute(delete(SearchCard))
     ids = [int(i) for i in session.scalars(select(RecordLink.enterprise_id).distinct())]
     reindex(session, ids)
     state = _state(session, lock=True)

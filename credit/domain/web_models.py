@@ -6,9 +6,9 @@ The search index is derived state (rebuilt from the current public-openness reco
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from credit.kernel.models import Base, utcnow
@@ -45,6 +45,19 @@ class SearchCode(Base):
 
     code: Mapped[str] = mapped_column(String(32), primary_key=True)
     enterprise_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
+class SearchCard(Base):
+    """An enterprise's search hit as the gate showed it to the public, and the days it holds for
+    (``credit.domain.search_cards``): name, code, status, badges and the names shown, as JSON."""
+
+    __tablename__ = "search_cards"
+
+    enterprise_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_until: Mapped[date] = mapped_column(Date)
+    rules: Mapped[str] = mapped_column(String(32))  # the catalog, policy and gate code it was decided under
+    card: Mapped[str] = mapped_column(Text)
 
 
 class SearchState(Base):
