@@ -172,9 +172,10 @@ def _validator(rtype: RecordType, source: Any) -> RowValidator:
 
 
 def parallel_chunks(path: str | Path, rtype: RecordType, file_format: str | None,
-                    readers: int | None = None) -> Generator[FileInfo | Chunk, None, None]:
+                    readers: int | None = None, as_bytes: bool = False) -> Generator[FileInfo | Chunk, None, None]:
     """prepare_chunks run in forked children, each validating every ``readers``-th chunk; the same
-    items arrive here, in file order, errors re-raised.
+    items arrive here, in file order, errors re-raised. ``as_bytes``: the rows' JSON as the
+    children made it, UTF-8 bytes (else decoded to text here, ``text_rows``).
 
     A receiver thread per child drains its pipe into a short queue, so a child never waits for the
     writer to finish a chunk before it can hand over the next one.
@@ -193,7 +194,7 @@ def parallel_chunks(path: str | Path, rtype: RecordType, file_format: str | None
             pipes.append(receiver)
         for receiver in pipes:
             inbox: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=QUEUE_CHUNKS)
-            thread = threading.Thread(target=_receive, args=(receiver, inbox, stop, path), daemon=True)
+            thread = threading.Thread(target=_receive, args=(receiver, inbox, stop, path, as_bytes), daemon=True)
             thread.start()
             threads.append(thread)
             inboxes.append(inbox)
@@ -241,14 +242,15 @@ def _next(inbox: queue.Queue[tuple[str, Any]]) -> Any:
     return None
 
 
-def _receive(receiver: Any, inbox: queue.Queue[tuple[str, Any]], stop: threading.Event, path: str | Path) -> None:
+def _receive(receiver: Any, inbox: queue.Queue[tuple[str, Any]], stop: threading.Event, path: str | Path,
+             as_bytes: bool = False) -> None:
     """Move messages from the child's pipe to the queue until the end, an error or a stop."""
     while not stop.is_set():
         try:
             message = receiver.recv()
         except (EOFError, OSError):
             message = ("error", FileError(f"读取进程意外退出 / the reader process died: {path}"))
-        if message[0] == "item" and isinstance(message[1], Chunk):
+        if message[0] == "item" and isinstance(message[1], Chunk) and not as_bytes:
             message = ("item", text_rows(message[1]))
         while not stop.is_set():
             try:
