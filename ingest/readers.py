@@ -101,7 +101,8 @@ def _csv_rows(src: RowSource, is_header: HeaderTest | None,
         end = own[0].end_line
         yield from _keyed_rows(lead, headers, itertools.takewhile(lambda r: r[0] < end, rows))
         own = own[1:]
-    raw = _open_binary(src)  # another handle: closing the first stream's text layer closes its file
+    lines.close()  # type: ignore[attr-defined]  # the header search's stream, and its file handle
+    raw = _open_binary(src)
     encoding = "utf-8" if src.encoding == "utf-8-sig" else src.encoding  # a BOM only opens the file
     for span in own:
         raw.seek(span.start)
@@ -121,7 +122,8 @@ def _decoded_lines(src: RowSource, raw: IO[bytes], encoding: str | None = None) 
         raise _fail(src.path, f"第 {number} 行含有不是 {src.encoding} 编码的字节",
                     f"line {number} holds bytes that are not valid {src.encoding}") from None
     finally:
-        text.detach()  # the binary file stays open for progress; the source's exit stack closes it
+        if not text.closed:  # closing this generator early closes the text layer, and its file, first
+            text.detach()  # the binary file stays open for progress; the source's exit stack closes it
 
 
 def _bad_line(path: str, encoding: str) -> int:
