@@ -5,7 +5,9 @@
 Each ingest runs in a fresh child process so that its peak memory is the ingest's own, not the
 generator's. The peak reported is the largest sum, sampled every 0.2 s, of the proportional set
 size (PSS: shared pages divided among the processes sharing them) of the writer and its forked
-readers, i.e. what the machine really holds; each process's own maximum RSS is printed beside it.
+readers, i.e. what the machine really holds; each process's own maximum RSS is printed beside it,
+and the CPU seconds (user + system) of the writer and of its readers together, with the load
+average at the end: on a shared machine the CPU figures say more than the wall time.
 Prints one line per run and a Markdown table row to paste into docs/benchmarks.md. The child gets a
 data keys file of its own in the work folder (ID numbers are encrypted at rest, as in production).
 """
@@ -63,15 +65,21 @@ def sample():
             peak["pss"], peak["procs"] = total, len(pids)
 threading.Thread(target=sample, daemon=True).start()
 engine = make_engine(sys.argv[1]); create_all(engine)
+def cpu(who):
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+cpu0 = cpu(resource.RUSAGE_SELF)
 t0 = time.perf_counter()
 r = ingest_file(engine, sys.argv[2], sys.argv[3], sys.argv[4])
 dt = time.perf_counter() - t0
+writer_cpu = cpu(resource.RUSAGE_SELF) - cpu0
 done.set()
 writer = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 reader = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the largest forked reader
 print(json.dumps({"rows": r.rows_read, "loaded": r.loaded, "rejected": r.rejected, "seconds": dt,
                   "writer_mb": writer, "reader_mb": reader, "peak_mb": peak["pss"] / 1024,
-                  "processes": peak["procs"]}))
+                  "processes": peak["procs"], "writer_cpu": writer_cpu,
+                  "readers_cpu": cpu(resource.RUSAGE_CHILDREN), "load": os.getloadavg()[0]}))
 """
 
 
@@ -98,6 +106,8 @@ def report(label: str, figures: dict, size_mb: float) -> str:
     line = (f"{label}: {figures['rows']:,} rows ({size_mb:.0f} MB) in {figures['seconds']:.1f} s = "
             f"{rate:,.0f} rows/s, peak {figures['peak_mb']:.0f} MB PSS over {figures['processes']} processes "
             f"(max RSS: writer {figures['writer_mb']:.0f}, each reader up to {figures['reader_mb']:.0f}), "
+            f"CPU s: writer {figures['writer_cpu']:.1f}, readers {figures['readers_cpu']:.1f}, "
+            f"load average {figures['load']:.1f}, "
             f"loaded {figures['loaded']:,}, "
             f"rejected {figures['rejected']:,}")
     print(line, flush=True)

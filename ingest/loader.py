@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 REJECT_SAMPLE = 200
 _INSERT_COLS = ("department", "record_type", "record_id", "version", "op", "content_hash", "fields",
                 "raw", "flags", "batch_id", "file_hash", "row_number", "created_at", *IDENTITY_COLS)
+_JSON_COLS = ("fields", "raw")
 
 
 class IngestError(InvalidInput):
@@ -135,7 +136,13 @@ def ingest_file(
         return result
     if parallel is None:
         parallel = os.path.getsize(path) >= PARALLEL_MIN_BYTES
-    items = (parallel_chunks if parallel else prepare_chunks)(path, rtype, file_format)
+    # SQLite takes the rows' JSON as the UTF-8 bytes the readers made (cast to TEXT by the insert);
+    # PostgreSQL binds text
+    as_bytes = engine.dialect.name == "sqlite"
+    if parallel:
+        items = parallel_chunks(path, rtype, file_format, as_bytes=as_bytes)
+    else:
+        items = prepare_chunks(path, rtype, file_format, as_bytes=as_bytes)
     try:
         info = next(items)
         assert isinstance(info, FileInfo)
@@ -152,6 +159,13 @@ def ingest_file(
     finally:
         items.close()
     return result
+
+
+def _placeholder(column: str, mark: str, dialect: str) -> str:
+    """The bind marker of one inserted column. Under SQLite the fields and raw JSON arrive as UTF-8
+    bytes and are cast to TEXT, which stores those very bytes as text: decoding them to str for the
+    driver to encode them back would cost the writer about a third of its time per row."""
+    return f"CAST({mark} AS TEXT)" if dialect == "sqlite" and column in _JSON_COLS else mark
 
 
 def _find_batch(conn: Connection, rtype: RecordType, digest: str) -> Any:
@@ -175,7 +189,7 @@ class _BatchRun:
             self.now = self.now.isoformat(" ")
         self.mark = mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
         self.insert_sql = (f"INSERT INTO source_records ({', '.join(_INSERT_COLS)}) "
-                           f"VALUES ({', '.join([mark] * len(_INSERT_COLS))})")
+                           f"VALUES ({', '.join(_placeholder(c, mark, conn.dialect.name) for c in _INSERT_COLS)})")
         self._latest_sql: dict[int, str] = {}
 
     def open_batch(self, filename: str, uploaded_by: str | None) -> None:

@@ -2,9 +2,10 @@
 
 ``prepare_chunks`` yields ``Chunk`` objects; it touches no database, so for large files it runs in
 forked child processes (``parallel_chunks``) while the parent versions and inserts the chunks in
-file order. Validation costs about twice what writing does, so two children share it: both read
-the whole file (cheap) and each validates every other chunk. On a 2-core machine the three
-processes keep both cores busy.
+file order. Validation costs about twice what writing does, so two children share it, each
+validating every other chunk: of a CSV file that can be cut by line ends, each child parses only
+its own chunks' byte spans (ingest/spans.py); of any other, both read the whole file (cheap for
+CSV and NDJSON). On a 2-core machine the three processes keep both cores busy.
 """
 
 from __future__ import annotations
@@ -66,13 +67,14 @@ class Rejected(NamedTuple):
 @dataclass
 class Chunk:
     """Valid rows in file order (plain tuples in ``Prepared`` layout: a NamedTuple pickles three
-    times slower), rejected rows, and where the reader is, for progress."""
+    times slower), rejected rows, and where the reader is, for progress (rows read so far)."""
 
     rows: list[tuple[Any, ...]] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
     rows_read: int = 0
     bytes_read: int = 0
     size: int = 0
+    alone: bool = False  # rows_read counts this chunk's rows only (a byte span's), summed by the parent
 
 
 @dataclass(frozen=True)
@@ -122,21 +124,29 @@ def prepare_chunks(path: str | Path, rtype: RecordType, file_format: str | None,
     """FileInfo first, then Chunks. Raises FileError / HeaderError for an unreadable file.
 
     With ``parts`` > 1, only the chunks whose index is ``part`` modulo ``parts`` (the last one
-    included if it is one of them): the other rows are read and counted, not validated.
-    ``as_bytes``: rows' JSON as UTF-8 bytes (``prepare_row``).
+    included if it is one of them). A CSV file that can be cut into byte spans of CHUNK_ROWS lines
+    (ingest/spans.py) is read only in those spans, one chunk each (``Chunk.alone``); of any other,
+    the other rows are read and counted, not validated. ``as_bytes``: rows' JSON as UTF-8 bytes
+    (``prepare_row``).
     """
+    split = (part, parts, CHUNK_ROWS) if parts > 1 else None
     with open_rows(path, is_header=fit.header_test(rtype), department=rtype.department, record_type=rtype.name,
-                   format=file_format) as source:
+                   format=file_format, split=split) as source:
         validator: RowValidator | None = None
         protector: RowProtector | None = None
         chunk = Chunk(size=source.size)
         index = counted = 0  # the chunk's index, and its rows so far
-        mine = part == 0
+        spans = source.spans[part::parts] if source.spans is not None else None
+        mine = part == 0 or spans is not None  # a reader of spans validates every row it reads
         for raw in fit.checked_rows(source, rtype):  # a file of another type is refused here
             if validator is None:
                 validator = _validator(rtype, source)
                 protector = RowProtector(rtype, None if validator.per_record_keys else list(source.headers))
                 yield FileInfo(source.format, source.encoding, tuple(validator.unknown_headers))
+            if spans is not None:
+                while raw.number >= spans[index].end_line:
+                    yield _span_chunk(chunk, spans[index].end, counted)
+                    chunk, counted, index = Chunk(size=source.size), 0, index + 1
             if mine:
                 row = prepare_row(validator, raw.number, raw.values, protector, as_bytes)
                 if isinstance(row, Rejected):
@@ -144,7 +154,7 @@ def prepare_chunks(path: str | Path, rtype: RecordType, file_format: str | None,
                 else:
                     chunk.rows.append(row)
             counted += 1
-            if counted >= CHUNK_ROWS:
+            if counted >= CHUNK_ROWS and spans is None:
                 if mine:
                     yield _finish(chunk, source, counted)
                 else:
@@ -155,8 +165,17 @@ def prepare_chunks(path: str | Path, rtype: RecordType, file_format: str | None,
         if validator is None:  # no data rows: a tabular file's header is still checked
             validator = _validator(rtype, source)
             yield FileInfo(source.format, source.encoding, tuple(validator.unknown_headers))
-        if mine:
+        if spans is not None:
+            for span in spans[index:]:
+                yield _span_chunk(chunk, span.end, counted)
+                chunk, counted = Chunk(size=source.size), 0
+        elif mine:
             yield _finish(chunk, source, counted)
+
+
+def _span_chunk(chunk: Chunk, end: int, counted: int) -> Chunk:
+    chunk.rows_read, chunk.bytes_read, chunk.alone = counted, end, True
+    return chunk
 
 
 def _finish(chunk: Chunk, source: Any, counted: int) -> Chunk:
@@ -172,9 +191,10 @@ def _validator(rtype: RecordType, source: Any) -> RowValidator:
 
 
 def parallel_chunks(path: str | Path, rtype: RecordType, file_format: str | None,
-                    readers: int | None = None) -> Generator[FileInfo | Chunk, None, None]:
+                    readers: int | None = None, as_bytes: bool = False) -> Generator[FileInfo | Chunk, None, None]:
     """prepare_chunks run in forked children, each validating every ``readers``-th chunk; the same
-    items arrive here, in file order, errors re-raised.
+    items arrive here, in file order, errors re-raised. ``as_bytes``: the rows' JSON as the
+    children made it, UTF-8 bytes (else decoded to text here, ``text_rows``).
 
     A receiver thread per child drains its pipe into a short queue, so a child never waits for the
     writer to finish a chunk before it can hand over the next one.
@@ -193,7 +213,7 @@ def parallel_chunks(path: str | Path, rtype: RecordType, file_format: str | None
             pipes.append(receiver)
         for receiver in pipes:
             inbox: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=QUEUE_CHUNKS)
-            thread = threading.Thread(target=_receive, args=(receiver, inbox, stop, path), daemon=True)
+            thread = threading.Thread(target=_receive, args=(receiver, inbox, stop, path, as_bytes), daemon=True)
             thread.start()
             threads.append(thread)
             inboxes.append(inbox)
@@ -203,11 +223,14 @@ def parallel_chunks(path: str | Path, rtype: RecordType, file_format: str | None
                 return
             if part == 0:
                 yield info
-        index = 0
+        index = rows_read = 0
         while True:
             item = _next(inboxes[index % parts])
             if item is None:
                 return
+            if item.alone:  # a byte span's chunk counts its own rows: add up those of the file so far
+                rows_read += item.rows_read
+                item.rows_read = rows_read
             yield item
             index += 1
     finally:
@@ -241,14 +264,15 @@ def _next(inbox: queue.Queue[tuple[str, Any]]) -> Any:
     return None
 
 
-def _receive(receiver: Any, inbox: queue.Queue[tuple[str, Any]], stop: threading.Event, path: str | Path) -> None:
+def _receive(receiver: Any, inbox: queue.Queue[tuple[str, Any]], stop: threading.Event, path: str | Path,
+             as_bytes: bool = False) -> None:
     """Move messages from the child's pipe to the queue until the end, an error or a stop."""
     while not stop.is_set():
         try:
             message = receiver.recv()
         except (EOFError, OSError):
             message = ("error", FileError(f"读取进程意外退出 / the reader process died: {path}"))
-        if message[0] == "item" and isinstance(message[1], Chunk):
+        if message[0] == "item" and isinstance(message[1], Chunk) and not as_bytes:
             message = ("item", text_rows(message[1]))
         while not stop.is_set():
             try:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
@@ -26,6 +27,8 @@ from ingest.rowsource import (
     RawRow,
     RowSource,
     _fail,
+    _find_header,
+    _keyed_rows,
     _open_binary,
     _refuse,
     _sample,
@@ -34,6 +37,7 @@ from ingest.rowsource import (
     format_of,
     log,
 )
+from ingest.spans import plan_spans
 from ingest.structured import _json_rows, _xml_rows
 from ingest.xlsx import CALAMINE_MAX_XML_BYTES, _xlsx_rows
 
@@ -45,9 +49,13 @@ __all__ = [
 
 def open_rows(
     path: str | Path, *, is_header: HeaderTest | None = None, department: str | None = None,
-    record_type: str | None = None, format: str | None = None,
+    record_type: str | None = None, format: str | None = None, split: tuple[int, int, int] | None = None,
 ) -> RowSource:
-    """Open a department file and return its rows as a streaming RowSource."""
+    """Open a department file and return its rows as a streaming RowSource.
+
+    ``split`` = (part, parts, chunk_rows): of a CSV file that can be cut into spans of whole rows
+    (ingest/spans.py), only the rows of spans ``part``, ``part + parts`` …, and ``spans`` set on the
+    source; of any other file (``spans`` None), every row."""
     path = Path(path)
     fmt = format_of(path, format)
     if not path.is_file():
@@ -58,7 +66,7 @@ def open_rows(
     _refuse(path, safety.check_size, src.size)
     log.debug("opening %s as %s", path, fmt)
     if fmt == "csv":
-        src._start(_csv_rows(src, is_header))
+        src._start(_csv_rows(src, is_header, split))
     elif fmt == "xlsx":
         src._start(_xlsx_rows(src, is_header))
     elif fmt in ("json", "ndjson"):
@@ -70,18 +78,43 @@ def open_rows(
 
 
 
-def _csv_rows(src: RowSource, is_header: HeaderTest | None) -> Iterator[RawRow]:
-    """Rows of a CSV file in UTF-8, UTF-8 with BOM or GB18030."""
+def _csv_rows(src: RowSource, is_header: HeaderTest | None,
+              split: tuple[int, int, int] | None = None) -> Iterator[RawRow]:
+    """Rows of a CSV file in UTF-8, UTF-8 with BOM or GB18030 (``split``: see ``open_rows``)."""
     sample, whole = _sample(src)
     src.encoding = detect_encoding(src.path, sample, whole)
-    lines = _decoded_lines(src, _open_binary(src))
-    yield from _table(src, _csv_records(src, lines), is_header)
+    raw = _open_binary(src)
+    lines = _decoded_lines(src, raw)
+    if split is None or split[1] <= 1:
+        yield from _table(src, _csv_records(src, lines), is_header)
+        return
+    lead, headers, rows = _find_header(src, _csv_records(src, lines), is_header)
+    src.headers = headers
+    part, parts, chunk_rows = split
+    spans = plan_spans(src.path, src.header_line, chunk_rows)
+    if spans is None:
+        yield from _keyed_rows(lead, headers, rows)
+        return
+    src.spans = spans
+    own = spans[part::parts]
+    if part == 0:  # the first span follows the header: read on from the header search
+        end = own[0].end_line
+        yield from _keyed_rows(lead, headers, itertools.takewhile(lambda r: r[0] < end, rows))
+        own = own[1:]
+    lines.close()  # type: ignore[attr-defined]  # the header search's stream, and its file handle
+    raw = _open_binary(src)
+    encoding = "utf-8" if src.encoding == "utf-8-sig" else src.encoding  # a BOM only opens the file
+    for span in own:
+        raw.seek(span.start)
+        data = raw.read(span.end - span.start)
+        yield from _keyed_rows(lead, headers, _csv_records(src, _decoded_lines(src, io.BytesIO(data), encoding),
+                                                           span.line - 1))
 
 
-def _decoded_lines(src: RowSource, raw: IO[bytes]) -> Iterator[str]:
+def _decoded_lines(src: RowSource, raw: IO[bytes], encoding: str | None = None) -> Iterator[str]:
     """Lines decoded by the C text layer; a bad byte is reported with its line number (found by
     decoding the file again line by line, on that path only)."""
-    text = io.TextIOWrapper(raw, encoding=src.encoding or "utf-8", newline="")
+    text = io.TextIOWrapper(raw, encoding=encoding or src.encoding or "utf-8", newline="")
     try:
         yield from text
     except UnicodeDecodeError:
@@ -89,7 +122,8 @@ def _decoded_lines(src: RowSource, raw: IO[bytes]) -> Iterator[str]:
         raise _fail(src.path, f"第 {number} 行含有不是 {src.encoding} 编码的字节",
                     f"line {number} holds bytes that are not valid {src.encoding}") from None
     finally:
-        text.detach()  # the binary file stays open for progress; the source's exit stack closes it
+        if not text.closed:  # closing this generator early closes the text layer, and its file, first
+            text.detach()  # the binary file stays open for progress; the source's exit stack closes it
 
 
 def _bad_line(path: str, encoding: str) -> int:
@@ -106,10 +140,11 @@ def _bad_line(path: str, encoding: str) -> int:
     return number
 
 
-def _csv_records(src: RowSource, lines: Iterator[str]) -> Iterator[tuple[int, list[str]]]:
-    """(line where the record starts, cells) for each CSV record."""
+def _csv_records(src: RowSource, lines: Iterator[str], before: int = 0) -> Iterator[tuple[int, list[str]]]:
+    """(line where the record starts, cells) for each CSV record (``before``: lines of the file
+    before the first of ``lines``)."""
     reader = csv.reader(lines)
-    start = 1
+    start = before + 1
     while True:
         try:
             cells = next(reader)
@@ -119,4 +154,4 @@ def _csv_records(src: RowSource, lines: Iterator[str]) -> Iterator[tuple[int, li
             raise _fail(src.path, f"第 {start} 行 CSV 格式错误（{exc}）",
                         f"malformed CSV at line {start} ({exc})") from None
         yield start, cells
-        start = reader.line_num + 1
+        start = before + reader.line_num + 1

@@ -99,6 +99,8 @@ class RowSource:
         self.format = format
         self.encoding: str | None = None
         self.headers: list[str] = []
+        self.header_line = 0  # a table's header row's line (or row) number
+        self.spans: list[Any] | None = None  # a CSV part's byte spans (ingest/spans.py), when cut so
         self.size = Path(path).stat().st_size
         self._stack = contextlib.ExitStack()
         self._progress: Callable[[], int] = lambda: 0
@@ -243,6 +245,11 @@ def _table(src: RowSource, rows: Iterator[tuple[int, list[Cell]]],
     """Find the header among the first rows, then yield each non-blank row keyed by it."""
     lead, headers, rows = _find_header(src, rows, is_header)
     src.headers = headers
+    yield from _keyed_rows(lead, headers, rows)
+
+
+def _keyed_rows(lead: int, headers: list[str], rows: Iterator[tuple[int, list[Cell]]]) -> Iterator[RawRow]:
+    """Each non-blank row keyed by the header (``lead``: empty columns left of it)."""
     end = lead + len(headers)
     for number, cells in rows:
         if _is_blank(cells):
@@ -282,6 +289,7 @@ def _find_header(src: RowSource, rows: Iterator[tuple[int, list[Cell]]], is_head
         ok = is_header([_as_str(c) for c in cells]) if is_header else _default_is_header(cells, widest)
         if ok:
             lead = next(i for i, c in enumerate(cells) if not _is_blank([c]))
+            src.header_line = _n
             return lead, _header_names(src, cells[lead:]), itertools.chain(early[index + 1:], rows)
     raise _fail(src.path, f"前 {HEADER_SEARCH_ROWS} 行中找不到表头行",
                 f"no header row found in the first {HEADER_SEARCH_ROWS} rows")

@@ -60,6 +60,20 @@ def test_rows_load_with_provenance(engine, tmp_path, parallel):
     assert p2["name"] == "长沙市某某科技有限公司"
 
 
+def test_json_columns_are_stored_as_text(engine, tmp_path, parallel):
+    """The readers hand the rows' JSON over as UTF-8 bytes: what lands is text, not a blob."""
+    path = write_csv(tmp_path / "p.csv", [row("P1", name="湖南（长沙）某某科技有限公司")])
+    ingest(engine, path, parallel=parallel)
+    rec = stored(engine)[0]
+    assert isinstance(rec["fields"], str) and isinstance(rec["raw"], str)
+    assert json.loads(rec["fields"])["subject_name"] == "湖南（长沙）某某科技有限公司"
+    assert json.loads(rec["raw"])["行政相对人名称"] == "湖南（长沙）某某科技有限公司"
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as conn:
+            kinds = conn.exec_driver_sql("SELECT typeof(fields), typeof(raw), length(raw) FROM source_records").one()
+        assert kinds[:2] == ("text", "text") and kinds[2] == len(rec["raw"])  # characters, not bytes
+
+
 def test_same_file_twice_does_nothing_and_says_so(engine, tmp_path, parallel):
     path = write_csv(tmp_path / "p.csv", [row("P1")])
     first = ingest(engine, path, parallel=parallel)
