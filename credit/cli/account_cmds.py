@@ -51,6 +51,9 @@ def register(sub: Any) -> None:
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)")
     p.add_argument("--workers", type=positive_int, default=2, help="gunicorn worker processes (default 2)")
+    p.add_argument("--timeout", type=positive_int, default=300,
+                   help="seconds a request may take before its worker is restarted (default 300: a clerk's "
+                        "512 MB upload over a 15 Mbit/s link; gunicorn's own default of 30 s would cut it off)")
     p.set_defaults(func=cmd_serve)
 
 
@@ -155,5 +158,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
         env.setdefault("CREDIT_SECURE_COOKIES", "0")  # plain http on this machine only
     say(f"联征网站 / Lianzheng web: http://{args.host}:{port}/  (Ctrl-C to stop)")
     os.execve(gunicorn, [gunicorn, "--workers", str(args.workers), "--bind", f"{args.host}:{port}",
+                         "--timeout", str(args.timeout),
                          "--access-logfile", "-", "--no-control-socket", "web.wsgi:app"], env)
     return 0  # not reached

@@ -39,3 +39,15 @@ def test_serve_prints_its_address_and_answers(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_serve_gives_gunicorn_a_timeout_long_enough_for_a_large_upload(tmp_path, monkeypatch):
+    from credit.cli import main
+
+    monkeypatch.setenv("CREDIT_DATABASE_URL", f"sqlite:///{tmp_path / 'serve.db'}")
+    started: list[list[str]] = []
+    monkeypatch.setattr(os, "execve", lambda path, argv, env: started.append(argv))
+    assert main(["serve", "--port", "8123"]) == 0
+    assert main(["serve", "--port", "8123", "--timeout", "900"]) == 0
+    timeouts = [argv[argv.index("--timeout") + 1] for argv in started]
+    assert timeouts == ["300", "900"]  # gunicorn's own 30 s would cut a 379 MB upload off on a slow link
