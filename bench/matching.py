@@ -12,6 +12,9 @@ businesses, records carrying a 20-character taxpayer id, records of operator-nam
 (``--records 6000`` is about 2k enterprises, ``--records 60000`` about 20k).
 With ``--incremental N`` a second, independent batch of about N records (other seed, prefixed
 record ids) is ingested afterwards and resolved incrementally, timed, and everything scored again.
+Files are ingested with ``--no-resolve``: the full run and the incremental run (the whole batch
+in one run) are the only resolves, each timed with its CPU time (the forked scorer's included)
+and the load average before and after.
 """
 
 from __future__ import annotations
@@ -36,20 +39,26 @@ from credit.kernel.db import make_engine
 log = logging.getLogger(__name__)
 
 CHILD = """
-import json, resource, sys, time
+import json, os, resource, sys, time
 from credit.kernel.db import make_engine
 from matching.service import resolve, write_links
+def cpu():
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 engine = make_engine(sys.argv[1])
-t0 = time.perf_counter()
+load = os.getloadavg()[0]
+t0, c0 = time.perf_counter(), cpu()
 r = resolve(engine, full=sys.argv[2] == "full")
-dt = time.perf_counter() - t0
+dt, cpu_s = time.perf_counter() - t0, cpu() - c0
 t1 = time.perf_counter()
 links = write_links(engine, sys.argv[3])
 print(r.counts(), file=sys.stderr)
-print(json.dumps({"seconds": dt, "links_seconds": time.perf_counter() - t1, "rows": links.rows,
+print(json.dumps({"seconds": dt, "cpu_seconds": cpu_s, "load": [load, os.getloadavg()[0]],
+                  "links_seconds": time.perf_counter() - t1, "rows": links.rows,
                   "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                   "worker_peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
-                  "new": len(r.new), "merges": len(r.merges), "splits": len(r.splits), "reviews": r.reviews}))
+                  "records": r.records, "changed": r.changed, "new": len(r.new), "merges": len(r.merges),
+                  "splits": len(r.splits), "reviews": r.reviews}))
 """
 
 
@@ -99,7 +108,7 @@ def ingest(db_url: str, files: list[tuple[str, str, Path]]) -> float:
     t0 = time.perf_counter()
     for department, record_type, path in files:
         subprocess.run([sys.executable, "-m", "credit", "ingest", "-d", department, "-t", record_type, "-q",
-                        str(path)], check=False, env=env, capture_output=True, text=True)
+                        "--no-resolve", str(path)], check=False, env=env, capture_output=True, text=True)
     return time.perf_counter() - t0
 
 
@@ -217,7 +226,8 @@ def bench(records: int, workdir: Path, seed: int, incremental: int, reuse: bool 
     truth = datagen.read_truth(truth_path)
     entities = read_entities(truth_path.with_name("entities.csv"))
     result = score(truth, base / "links.csv", entities)
-    print(f"{records:>9,} records: generate {gen_s:.0f}s, ingest {ing_s:.0f}s | resolve full {figures['seconds']:.1f}s, "
+    print(f"{records:>9,} records: generate {gen_s:.0f}s, ingest {ing_s:.0f}s | resolve full {figures['seconds']:.1f}s "
+          f"(CPU {figures['cpu_seconds']:.1f}s, load {figures['load'][0]:.1f}-{figures['load'][1]:.1f}), "
           f"peak {figures['peak_mb']:.0f} MB (worker {figures['worker_peak_mb']:.0f} MB), "
           f"links {figures['links_seconds']:.1f}s | {_fmt(result)} | "
           f"reviews {figures['reviews']}", flush=True)
@@ -233,8 +243,9 @@ def bench(records: int, workdir: Path, seed: int, incremental: int, reuse: bool 
         fig2 = run_resolve(url, "incremental", base / "links2.csv")
         entities.update(read_entities(truth2.with_name("entities.csv"), "INC"))
         result2 = score(truth + datagen.read_truth(truth2), base / "links2.csv", entities)
-        print(f"  + {incremental:,} new records incremental: resolve {fig2['seconds']:.1f}s, "
-              f"peak {fig2['peak_mb']:.0f} MB "
+        print(f"  + {incremental:,} new records incremental: resolve {fig2['seconds']:.1f}s "
+              f"(CPU {fig2['cpu_seconds']:.1f}s, load {fig2['load'][0]:.1f}-{fig2['load'][1]:.1f}), "
+              f"{fig2['records']:,} records in the run, peak {fig2['peak_mb']:.0f} MB "
               f"(worker {fig2['worker_peak_mb']:.0f} MB)"
               f" | {_fmt(result2)}", flush=True)
 
