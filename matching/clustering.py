@@ -107,12 +107,14 @@ class Clusters:
 
     def other_places(self, i: int, j: int) -> bool:
         """Whether the components of i and j are known to be in places that disagree (no region of
-        one agrees with a region of the other): names alone do not bring them together."""
+        one agrees with a region of the other, each taken as finely as it is known): names alone do
+        not bring them together."""
         a, b = self.facts[self.find(i)], self.facts[self.find(j)]
         if a is None or b is None:
             return False
         x, y = a[REGIONS], b[REGIONS]
-        if x and y and not any(regions.agree(r, q) for r in x for q in y):
+        # the finest each knows: a province (湖南) said by one record agrees with every city in it
+        if x and y and not any(regions.agree(r, q) for r in regions.finest_of(x) for q in regions.finest_of(y)):
             return True
         for kind in (DISTRICTS, ADDRESSES):  # individual businesses: their county, their shop's address
             x, y = a[kind], b[kind]
