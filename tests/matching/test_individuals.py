@@ -150,6 +150,24 @@ def test_one_registration_number_with_a_name_one_character_off_is_one_business()
     assert same(res, "c/reg/1", "c/abn/1")
     assert not same(res, "c/reg/1", "c/reg/2") and not same(res, "c/abn/1", "c/reg/2")
 
+
+def test_namesake_operators_stay_two_where_one_id_number_is_known_only_from_a_taxpayer_id() -> None:
+    """Two people named 范建勇 run a business each in 雨花区, both named by the operator alone. The
+    first's ID number is known only inside his 20-character taxpayer id (the arrears notice), the
+    second's is stated by the police case and inside his own. Both numbers pass their check (so does
+    the pseudonym ingest stores), so they are two people, and the registration, which states no ID
+    number, is not joined to the second by their common name."""
+    first, second = "430102198001011233", "110105198505052340"  # valid GB 11643 check characters
+    recs = [R("c/reg/1", name="范建勇", uscc=uscc(1, "430111", "92"), legal_rep="范建勇",
+              address="湖南省长沙市雨花区中山路85号"),
+            R("t/arr/1", name="范建勇", taxpayer_id=first + "01", legal_rep="范建勇",
+              address="湖南省长沙市雨花区中山路85号"),
+            R("p/case/2", name="范建勇", legal_rep="范建勇", legal_rep_id=second),
+            R("t/rate/2", name="范建勇", taxpayer_id=second + "01")]
+    res = resolve_records(recs, {})
+    assert same(res, "c/reg/1", "t/arr/1") and same(res, "p/case/2", "t/rate/2")
+    assert not same(res, "c/reg/1", "p/case/2")
+
 INDIVIDUALS = [
     rec("commerce/registration/1", name="刘记副食店", uscc=uscc(1, "430104", "92"), legal_rep="刘伟",
         address="湖南省长沙市岳麓区麓谷大道1号"),
