@@ -354,3 +354,20 @@ def test_a_component_is_where_its_finest_region_says() -> None:
             R("t/maj/2", name="湖南星宇汽车服务有限公司", legal_rep="范志", legal_rep_id=rep_id)]
     res = resolve_records(recs, {})
     assert same(res, "c/pen/2", "t/maj/2") and not same(res, "q/spot/1", "t/maj/2")
+
+
+def test_a_15_digit_code_tells_its_division_whether_it_is_a_registration_number_or_a_taxpayer_id() -> None:
+    """450100458144233 is a legacy taxpayer id of 南宁 (division + organization code) that also
+    passes a registration number's check; either way its first six digits are a division code
+    (a registration number's are its registration authority's). The 南宁 company is not the 衡阳
+    one of the same name, and a record with the name alone joins neither."""
+    from matching.identity import profile
+
+    recs = [R("c/reg/1", name="盛美医药股份有限公司", legal_rep="龚红", address="湖南省衡阳市东风路13号"),
+            R("t/rate/1", name="盛美医药股份有限公司", org_code="458144233", taxpayer_id="450100458144233"),
+            R("t/rate/2", name="盛美医药股份有限公司", taxpayer_id="450100458144233"),
+            R("t/rate/3", name="盛美医药股份有限公司")]
+    assert profile(recs[1]).region == profile(recs[2]).region == "4501"
+    res = resolve_records(recs, {})
+    assert same(res, "t/rate/1", "t/rate/2") and not same(res, "c/reg/1", "t/rate/1")
+    assert not same(res, "t/rate/3", "c/reg/1") and not same(res, "t/rate/3", "t/rate/1")
