@@ -3,7 +3,8 @@
 Must-links (a person judged two records the same) are applied first and unconditionally.
 Cannot-links keep two components apart whatever the score: two different valid USCCs, two
 different valid organization codes (not one swap apart), individual businesses run by different
-people (operator ID numbers as stated, not as read from a 20-character taxpayer id), a branch and
+people (operator ID numbers as stated, or as read from a 20-character taxpayer id where the number
+passes its check), a branch and
 its head office (or two different branches), and a person's judgement that two are different.
 Name-only evidence (an edge no identifier supports) also never joins components known to be in
 other cities, nor individual businesses known to be in other districts or at other addresses: a
@@ -15,6 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
+from credit.kernel.identifiers import gb11643_valid
 from matching import regions
 from matching.codes import any_swap
 from matching.identity import Profile, person_id
@@ -107,12 +109,14 @@ class Clusters:
 
     def other_places(self, i: int, j: int) -> bool:
         """Whether the components of i and j are known to be in places that disagree (no region of
-        one agrees with a region of the other): names alone do not bring them together."""
+        one agrees with a region of the other, each taken as finely as it is known): names alone do
+        not bring them together."""
         a, b = self.facts[self.find(i)], self.facts[self.find(j)]
         if a is None or b is None:
             return False
         x, y = a[REGIONS], b[REGIONS]
-        if x and y and not any(regions.agree(r, q) for r in x for q in y):
+        # the finest each knows: a province (湖南) said by one record agrees with every city in it
+        if x and y and not any(regions.agree(r, q) for r in regions.finest_of(x) for q in regions.finest_of(y)):
             return True
         for kind in (DISTRICTS, ADDRESSES):  # individual businesses: their county, their shop's address
             x, y = a[kind], b[kind]
@@ -134,10 +138,14 @@ def _street(address: str) -> str:
 
 
 def _operator(p: Profile) -> frozenset[str] | None:
-    """The operator's ID number as a record states it (法定代表人证件号码): a 20-character taxpayer
-    id with two characters transposed reads as another person, so it is evidence, never a bar."""
-    found = person_id(p.record.legal_rep_id) if p.record is not None and p.record.legal_rep_id else ""
-    return frozenset((found,)) if found else None
+    """The operator's ID number as a record states it (法定代表人证件号码), or as a 20-character
+    taxpayer id carries it where that number passes its GB 11643 check (the pseudonym keeps the
+    check's verdict): one with two digits transposed would read as another person, so it is
+    evidence, never a bar."""
+    found = {person_id(p.record.legal_rep_id)} if p.record is not None and p.record.legal_rep_id else set()
+    found.update(x for x in (person_id(t[:18]) for t in p.codes.tax20) if gb11643_valid(x))
+    found.discard("")
+    return frozenset(found) if found else None
 
 
 def _one(shared: dict[tuple[str, str], frozenset[str]], kind: str, value: str) -> frozenset[str]:

@@ -112,6 +112,10 @@ def _code_info(value: str) -> CodeInfo | None:
     elif kind == "taxpayer15":
         division = v[:6]
         org = v[6:]
+    elif kind == "reg_no":
+        # a registration number begins with its registration authority's division code (GS15-2006),
+        # as a 15-character legacy taxpayer id, which may pass the same check, begins with its own
+        division = v[:6]
     if org and (len(org) != 9 or is_placeholder(org)):
         org = ""
     return v, kind, code.status == VALID, org, bool(org) and _org_valid(org), division

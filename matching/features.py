@@ -129,14 +129,22 @@ def _best_name(a: Profile, b: Profile) -> tuple[float, bool]:
 def _name_points(a: Profile, b: Profile) -> float:
     if not a.names or not b.names:
         return 0.0
-    return _name_value(a, b, _best_name(a, b)[0])
+    return _name_value(a, b, _best_name(a, b)[0], _tied(a, b))
 
 
-def _name_value(a: Profile, b: Profile, sim: float) -> float:
+def _tied(a: Profile, b: Profile) -> bool:
+    """Whether an identifier (``code_evidence``) or the same person's ID number ties the pair."""
+    return bool(same_person_id(a, b)) or code_evidence(a, b)
+
+
+def _name_value(a: Profile, b: Profile, sim: float, tied: bool) -> float:
     if sim >= 1.0:
         return 1.0
-    if len(a.core) >= 4 and Levenshtein.distance(a.core, b.core, score_cutoff=1) == 1:
-        return 0.45  # one character off: a typo, or a look-alike company; other evidence decides
+    if len(a.core) >= (2 if tied else 4) and Levenshtein.distance(a.core, b.core, score_cutoff=1) == 1:
+        # one character off: a typo, or a look-alike; other evidence decides. A short name (周旭红,
+        # 孙兰: an operator's own) one character off is another person's name, unless a code or the
+        # operator's ID number ties the two: then it is the same name misspelt
+        return 0.45
     if sim >= 0.9:
         return 0.7
     if sim >= 0.8:
@@ -282,9 +290,12 @@ def fast_score(a: Profile, b: Profile) -> tuple[float, bool]:
     (``code_evidence``). The individual-business features are the declared ones, applied as declared."""
     total, evidence = _code_points(a.codes, b.codes) if a.codes.usccs or a.codes.orgs or a.codes.reg_nos or \
         a.codes.loan_cards or a.codes.tax20 else (0.0, False)
+    other_persons = bool(a.persons and b.persons) and a.persons.isdisjoint(b.persons)
+    person = bool(a.persons and b.persons) and not other_persons and not (
+        a.codes.tax20 and b.codes.tax20 and a.codes.tax20.isdisjoint(b.codes.tax20))
     if a.names and b.names:
         sim, former = _best_name(a, b)
-        total += W_NAME * _name_value(a, b, sim)
+        total += W_NAME * _name_value(a, b, sim, evidence or person)
         if former and sim >= 0.9 and a.names[0].core != b.names[0].core:
             total += W_FORMER
         fa, fb = a.names[0].form, b.names[0].form
@@ -295,13 +306,11 @@ def fast_score(a: Profile, b: Profile) -> tuple[float, bool]:
         total += W_REGION
     elif agree is False:
         total += W_OTHER_REGION
-    other_persons = bool(a.persons and b.persons) and a.persons.isdisjoint(b.persons)
     if a.rep and a.rep == b.rep and not other_persons and not rep_is_the_name(a, b):
         total += W_REP
     elif a.rep and b.rep and a.rep != b.rep:
         total += W_OTHER_REP
-    if a.persons and b.persons and not other_persons and not (
-            a.codes.tax20 and b.codes.tax20 and a.codes.tax20.isdisjoint(b.codes.tax20)):
+    if person:
         total += W_PERSON
     if same_address(a, b):
         total += W_ADDRESS

@@ -112,7 +112,7 @@ def profile(rec: IdentityRecord) -> Profile:
     # a business known by its operator's name (周旭红, 张三副食店) is an individual business too
     operator_named = bool(names) and bool(rep) and not names[0].form and not names[0].branch and rep in names[0].core
     return Profile(rec.key, names, codes, rep, address, district or (names[0].county if names else ""),
-                   name_region or addr_region or div_region, name_region, addr_region,
+                   regions.finest(name_region, addr_region, div_region), name_region, addr_region,
                    code_individual or name_individual or operator_named, branch, persons, rec)
 
 

@@ -125,6 +125,23 @@ def address_region(address: str) -> tuple[str | None, str]:
     return region, county
 
 
+def finest(*found: str | None) -> str | None:
+    """The region a record tells: the first one found (name, then address, then code), made finer
+    by a later one inside it (湖南星宇汽车服务有限公司 at an address in 湘潭 is in 湘潭)."""
+    region: str | None = None
+    for r in found:
+        if r and (region is None or (len(r) > len(region) and r.startswith(region))):
+            region = r
+    return region
+
+
+def finest_of(found: frozenset[str]) -> frozenset[str]:
+    """The regions of a set that no finer region of the set lies in ({43, 4303} → {4303})."""
+    if len(found) < 2:
+        return found
+    return frozenset(r for r in found if not any(q != r and q.startswith(r) for q in found))
+
+
 def agree(left: str | None, right: str | None) -> bool | None:
     """Whether two region codes agree (a city agrees with its province); None when one is unknown."""
     if not left or not right:

@@ -845,8 +845,10 @@ def mess_name(parts: NameParts, rng: random.Random) -> tuple[str, str]:
     op = rng.choice(("halfwidth", "fullwidth_space", "trailing_space", "drop_region",
                      "region_bracket", "form_variant", "form_variant", "typo"))
     p = parts
-    if not p.form and not p.suffix:  # individual business: little to restyle
-        op = rng.choice(("trailing_space", "fullwidth_space", "typo"))
+    if not p.form and not p.suffix:
+        # individual business: nothing but its spacing to restyle (its division is written or not by
+        # ``individuals.record_parts``); misspelt as often as any other name, not three times as often
+        op = "typo" if op == "typo" else rng.choice(("trailing_space", "fullwidth_space"))
     if op == "drop_region" and not p.prefix:
         op = "region_bracket"
     if op == "region_bracket" and (not p.city_short or p.suffix):

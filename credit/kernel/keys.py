@@ -32,7 +32,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from credit.kernel.errors import LianzhengError
-from credit.kernel.identifiers import clean_code, mask_id_number, mask_phone
+from credit.kernel.identifiers import clean_code, gb11643_check, gb11643_valid, mask_id_number, mask_phone
 
 log = logging.getLogger(__name__)
 
@@ -140,12 +140,15 @@ class KeyStore:
     def pseudonym(self, code: str) -> str:
         """A stable stand-in for an 18-character ID number, the same shape: 17 digits derived
         from HMAC(index key, number) and a GB 11643 check character (an ID-shaped input), or a
-        ``Z`` (anything else, so that it is never read as a person)."""
+        ``Z`` (anything else, so that it is never read as a person). The check character holds
+        exactly when the number's own holds: a number with two digits transposed or one mistyped
+        fails its check, and its pseudonym says so (matching takes it as evidence, not as a
+        person for certain)."""
         found = self._pseudonyms.get(code)
         if found is None:
             digest = hmac.new(self.person_key, code.encode("utf-8"), hashlib.sha256).digest()
             body = f"{int.from_bytes(digest[:16], 'big') % 10 ** 17:017d}"
-            found = body + (gb11643_check(body) if person_shaped(code) else "Z")
+            found = body + (_pseudonym_check(body, code) if person_shaped(code) else "Z")
             if len(self._pseudonyms) >= _MEMO_LIMIT:
                 self._pseudonyms.clear()
             self._pseudonyms[code] = found
@@ -156,12 +159,15 @@ class KeyStore:
         return hashlib.blake2b(data, digest_size=16, key=self.content_key).hexdigest()
 
 
-_GB11643_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+def _pseudonym_check(body: str, code: str) -> str:
+    """The check character of a pseudonym's body: right when ``code`` passes its check, else a wrong one."""
+    right = gb11643_check(body)
+    if gb11643_valid(code):
+        return right
+    return _GB11643_CHARS[(_GB11643_CHARS.index(right) + 1) % 11]
 
 
-def gb11643_check(body: str) -> str:
-    """The check character of the first 17 digits of a resident ID number (GB 11643, ISO 7064 MOD 11-2)."""
-    return "10X98765432"[sum(int(d) * w for d, w in zip(body, _GB11643_WEIGHTS)) % 11]
+_GB11643_CHARS = "10X98765432"
 
 
 def _subkey(index_key: bytes, purpose: bytes) -> bytes:

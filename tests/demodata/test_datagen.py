@@ -145,6 +145,21 @@ def test_individual_businesses_as_departments_write_them(gen: datagen.Manifest) 
     assert any("区" in n[:6] and "店" in n for n in names) and any(n.endswith("店") and "区" not in n for n in names)
 
 
+
+def test_an_individual_business_name_is_misspelt_no_more_often_than_a_company_name() -> None:
+    """The contract does not list misspelt names at all; where the generator misspells one it does
+    so as often for a shop (nothing but its spacing to restyle) as for a company."""
+    import random
+
+    rng = random.Random(5)
+    shop = datagen.NameParts("长沙市岳麓区", "刘记", "副食店", "")
+    company = datagen.NameParts("长沙市", "华盛", "网络科技", "有限公司", city_short="长沙")
+    n = 8000
+    typos = {kind: sum(datagen.mess_name(parts, rng)[1] == "name.typo" for _ in range(n))
+             for kind, parts in (("shop", shop), ("company", company))}
+    assert abs(typos["shop"] - typos["company"]) < 0.03 * n, typos
+    assert typos["shop"] < 0.2 * n
+
 def test_every_type_and_form_written(gen: datagen.Manifest) -> None:
     catalog = load_catalog()
     written = {(f.department, f.type) for f in gen.files}

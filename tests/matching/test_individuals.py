@@ -112,6 +112,62 @@ def test_a_bare_generic_name_in_no_place_joins_nothing() -> None:
     assert len(set(res.assignment.values())) == 4
 
 
+
+REG_A, REG_B = "330106362028735", "330106362028743"  # valid registration numbers (ISO 7064 MOD 11,10)
+REG_C = "430102585826614"
+
+
+def test_an_operators_name_misspelt_is_still_his_business_where_his_id_number_ties_it() -> None:
+    """A business known by its operator's name (周旭红), misspelt by one character in a tax file
+    (周旭宏): its 20-character id carries the operator's ID number, which the penalty states as
+    法定代表人证件号码. The ID number ties the two, so the name is the same name misspelt."""
+    recs = [R("c/reg/1", name="周旭红", legal_rep="周旭红", reg_no=REG_C, address="湖南省长沙市芙蓉区五一大道767号"),
+            R("c/pen/1", name="周旭红", legal_rep="周旭红", legal_rep_id=ID_A, reg_no=REG_C),
+            R("t/rate/1", name="周旭宏", taxpayer_id=ID_A + "01")]
+    res = resolve_records(recs, {})
+    assert same(res, "c/pen/1", "t/rate/1") and same(res, "c/reg/1", "t/rate/1")
+
+
+def test_a_short_name_one_character_off_is_another_persons_without_an_id_that_ties_them() -> None:
+    """周旭红 and 周旭宏 are two people's names: two operators in one district (other ID numbers),
+    or two shops at one address (a family's), stay apart."""
+    recs = [R("c/pen/1", name="周旭红", legal_rep="周旭红", legal_rep_id=ID_A),
+            R("t/rate/1", name="周旭宏", taxpayer_id=ID_C + "01"),
+            R("c/reg/2", name="孙兰", legal_rep="孙兰", reg_no=REG_C, address="湖南省长沙市芙蓉区五一大道767号"),
+            R("q/spot/2", name="孙芳", address="湖南省长沙市芙蓉区五一大道767号")]
+    res = resolve_records(recs, {})
+    assert not same(res, "c/pen/1", "t/rate/1") and not same(res, "c/reg/2", "q/spot/2")
+
+
+def test_one_registration_number_with_a_name_one_character_off_is_one_business() -> None:
+    """A registration number that passes its check is one entity's; its operator-named business
+    written 金宇杰 for 吴宇杰 in the abnormal-operation list is the same business. A look-alike name
+    under another valid number stays another business."""
+    recs = [R("c/reg/1", name="吴宇杰", legal_rep="吴宇杰", reg_no=REG_A, address="浙江省杭州市西湖区解放西路414号"),
+            R("c/abn/1", name="金宇杰", reg_no=REG_A),
+            R("c/reg/2", name="吴宇洁", legal_rep="吴宇洁", reg_no=REG_B, address="浙江省杭州市西湖区解放西路9号")]
+    res = resolve_records(recs, {})
+    assert same(res, "c/reg/1", "c/abn/1")
+    assert not same(res, "c/reg/1", "c/reg/2") and not same(res, "c/abn/1", "c/reg/2")
+
+
+def test_namesake_operators_stay_two_where_one_id_number_is_known_only_from_a_taxpayer_id() -> None:
+    """Two people named 范建勇 run a business each in 雨花区, both named by the operator alone. The
+    first's ID number is known only inside his 20-character taxpayer id (the arrears notice), the
+    second's is stated by the police case and inside his own. Both numbers pass their check (so does
+    the pseudonym ingest stores), so they are two people, and the registration, which states no ID
+    number, is not joined to the second by their common name."""
+    first, second = "430102198001011233", "110105198505052340"  # valid GB 11643 check characters
+    recs = [R("c/reg/1", name="范建勇", uscc=uscc(1, "430111", "92"), legal_rep="范建勇",
+              address="湖南省长沙市雨花区中山路85号"),
+            R("t/arr/1", name="范建勇", taxpayer_id=first + "01", legal_rep="范建勇",
+              address="湖南省长沙市雨花区中山路85号"),
+            R("p/case/2", name="范建勇", legal_rep="范建勇", legal_rep_id=second),
+            R("t/rate/2", name="范建勇", taxpayer_id=second + "01")]
+    res = resolve_records(recs, {})
+    assert same(res, "c/reg/1", "t/arr/1") and same(res, "p/case/2", "t/rate/2")
+    assert not same(res, "c/reg/1", "p/case/2")
+
 INDIVIDUALS = [
     rec("commerce/registration/1", name="刘记副食店", uscc=uscc(1, "430104", "92"), legal_rep="刘伟",
         address="湖南省长沙市岳麓区麓谷大道1号"),

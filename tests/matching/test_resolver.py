@@ -325,3 +325,49 @@ def test_a_name_that_fits_businesses_in_two_places_joins_neither() -> None:
             R("p/fire/1", name="张记理发店", legal_rep="张英强")]
     res = resolve_records(recs, {})
     assert len(set(res.assignment.values())) == 3
+
+
+def test_a_province_named_company_is_in_the_city_its_address_gives() -> None:
+    """湖南星宇汽车服务有限公司 at an address in 湘潭 is the 湘潭 company, not also the one of the same
+    trade name in 衡阳: the province its name tells is made finer by its address, and a name alone
+    does not join a company known to be in 湘潭 to one known to be in 衡阳."""
+    from matching.identity import profile
+
+    recs = [R("c/reg/1", name="衡阳市星宇汽车服务有限公司", uscc=uscc(1, "430400"), legal_rep="韦娜",
+              address="湖南省衡阳市湘江中路714号"),
+            R("q/spot/1", name="衡阳市星宇汽车服务有限公司", org_code=org(1), address="湖南省衡阳市湘江中路714号"),
+            R("c/reg/2", name="星宇汽车服务（湘潭）有限公司", legal_rep="范志", address="湖南省湘潭市湘江中路255号"),
+            R("t/arr/2", name="湖南星宇汽车服务有限公司", legal_rep="范志", address="湖南省湘潭市湘江中路255号")]
+    assert profile(recs[3]).region == "4303"
+    res = resolve_records(recs, {})
+    assert same(res, "c/reg/1", "q/spot/1") and same(res, "c/reg/2", "t/arr/2")
+    assert not same(res, "q/spot/1", "t/arr/2") and not same(res, "c/reg/1", "c/reg/2")
+
+
+def test_a_component_is_where_its_finest_region_says() -> None:
+    """A record that names only the province (湖南…, no address) joins the 湘潭 company by its
+    representative's ID number; the two are then known to be in 湘潭, and the 衡阳 company of the
+    same trade name stays apart however well the province-named record's name fits it."""
+    rep_id = "430302198001011234"
+    recs = [R("q/spot/1", name="衡阳市星宇汽车服务有限公司", org_code=org(1), address="湖南省衡阳市湘江中路714号"),
+            R("c/pen/2", name="星宇汽车服务（湘潭）有限公司", legal_rep="范志", legal_rep_id=rep_id),
+            R("t/maj/2", name="湖南星宇汽车服务有限公司", legal_rep="范志", legal_rep_id=rep_id)]
+    res = resolve_records(recs, {})
+    assert same(res, "c/pen/2", "t/maj/2") and not same(res, "q/spot/1", "t/maj/2")
+
+
+def test_a_15_digit_code_tells_its_division_whether_it_is_a_registration_number_or_a_taxpayer_id() -> None:
+    """450100458144233 is a legacy taxpayer id of 南宁 (division + organization code) that also
+    passes a registration number's check; either way its first six digits are a division code
+    (a registration number's are its registration authority's). The 南宁 company is not the 衡阳
+    one of the same name, and a record with the name alone joins neither."""
+    from matching.identity import profile
+
+    recs = [R("c/reg/1", name="盛美医药股份有限公司", legal_rep="龚红", address="湖南省衡阳市东风路13号"),
+            R("t/rate/1", name="盛美医药股份有限公司", org_code="458144233", taxpayer_id="450100458144233"),
+            R("t/rate/2", name="盛美医药股份有限公司", taxpayer_id="450100458144233"),
+            R("t/rate/3", name="盛美医药股份有限公司")]
+    assert profile(recs[1]).region == profile(recs[2]).region == "4501"
+    res = resolve_records(recs, {})
+    assert same(res, "t/rate/1", "t/rate/2") and not same(res, "c/reg/1", "t/rate/1")
+    assert not same(res, "t/rate/3", "c/reg/1") and not same(res, "t/rate/3", "t/rate/1")

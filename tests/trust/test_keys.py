@@ -14,6 +14,7 @@ from credit.kernel.keys import KeysMissing
 from matching.identity import _persons, person_id
 
 ID_NO = "43010219800101123X"
+VALID_ID_NO = "11010519491231002X"  # passes its GB 11643 check
 
 
 @pytest.fixture
@@ -105,8 +106,19 @@ def test_pseudonym_check_character_is_gb11643(key_file: Path) -> None:
     from stdnum.cn import ric
 
     assert keys.gb11643_check("11010519491231002") == "X"  # the standard's own example
-    p = keys.current().pseudonym(ID_NO)
+    p = keys.current().pseudonym(VALID_ID_NO)
     assert ric.calc_check_digit(p) == p[17] == keys.gb11643_check(p[:17])
+
+
+def test_a_pseudonym_fails_its_check_where_the_number_does(key_file: Path) -> None:
+    """An ID number with two digits transposed fails its GB 11643 check; its pseudonym fails its
+    own, so matching can tell a number read right from one that is not (it never sees the number)."""
+    store = keys.current()
+    transposed = VALID_ID_NO[:5] + VALID_ID_NO[6] + VALID_ID_NO[5] + VALID_ID_NO[7:]
+    assert not keys.gb11643_valid(transposed) and keys.gb11643_valid(VALID_ID_NO)
+    good, bad = store.pseudonym(VALID_ID_NO), store.pseudonym(transposed)
+    assert keys.gb11643_valid(good) and not keys.gb11643_valid(bad)
+    assert person_id(bad) == bad and len(bad) == 18  # still read as an ID number, as evidence
 
 
 def test_an_individual_taxpayer_id_leads_to_the_same_person(key_file: Path) -> None:
