@@ -72,11 +72,12 @@ def badge_types() -> list[tuple[str, str]]:
 def rules_fingerprint() -> str:
     """What a card was decided under: the catalog, the policy and the code deciding a hit."""
     from credit.domain import gate, gate_fast, lists, policy, profile
-    from credit.kernel import catalog
+    from credit.kernel import catalog, identifiers, keys, personal
 
     digest = hashlib.sha256()
     files = [catalog.CATALOG_PATH, policy.POLICY_PATH, gate.__file__, gate_fast.__file__, lists.__file__,
-             policy.__file__, profile.__file__, __file__]
+             policy.__file__, profile.__file__, __file__,
+             identifiers.__file__, keys.__file__, personal.__file__]  # masking and sealing shape a card too
     for path in files:
         digest.update(Path(str(path)).read_bytes())
     return digest.hexdigest()[:16]
