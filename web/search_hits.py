@@ -15,15 +15,9 @@ from markupsafe import Markup, escape
 
 from credit.domain.search import BADGE_BLACK, Hit
 from web.i18n import lang
-from web.templating import MARK_EN, STATUS_EN
+from web.templating import MARK_EN, STATUS_EN, term
 
 FRAGMENTS_KEPT = 8192
-
-
-def _term(zh: str | None, table: dict[str, str], language: str) -> str:
-    if not zh:
-        return "—"
-    return f"{zh} ({table[zh]})" if language == "en" and zh in table else zh
 
 
 @lru_cache(maxsize=FRAGMENTS_KEPT)
@@ -35,11 +29,11 @@ def _fragment(hit: Hit, language: str, root: str) -> Markup:
     former = (f'<p class="muted">{"Former name: " if en else "曾用名："}{escape(hit.matched)}</p>'
               if hit.matched else "")
     badges = "".join(f'<strong class="tag {"tag-red" if b == BADGE_BLACK else "tag-amber"}">'
-                     f'{escape(_term(b, MARK_EN, language))}</strong> ' for b in hit.badges)
+                     f'{escape(term(b, MARK_EN, language))}</strong> ' for b in hit.badges)
     return Markup(
         f'<li>\n      <h2><a href="{escape(href)}">{escape(name)}</a></h2>\n      {former}\n'
         f'      <p>{"USCC" if en else "统一社会信用代码"} {escape(hit.uscc or "—")} · {"Status" if en else "登记状态"} '
-        f'{escape(_term(hit.status, STATUS_EN, language))}</p>\n      {badges}\n    </li>\n')
+        f'{escape(term(hit.status, STATUS_EN, language))}</p>\n      {badges}\n    </li>\n')
 
 
 def hits_html(hits: list[Hit]) -> Markup:

@@ -32,11 +32,11 @@ def value_text(value: Any) -> str:
     return str(value)
 
 
-def term(zh: str | None, table: dict[str, str]) -> str:
-    """A Chinese term, with its English name on English pages."""
+def term(zh: str | None, table: dict[str, str], language: str | None = None) -> str:
+    """A Chinese term, with its English name on English pages (``language``: the page's, by default)."""
     if not zh:
         return "—"
-    return f"{zh} ({table[zh]})" if lang() == "en" and zh in table else zh
+    return f"{zh} ({table[zh]})" if (language or lang()) == "en" and zh in table else zh
 
 
 def page_url(page: int) -> str:
