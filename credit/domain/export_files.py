@@ -21,7 +21,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from credit.domain.export_rows import export_types
-from credit.domain.exports import EXPORTERS, FORMATS, MEDIA_TYPES, ExportSpec, export, export_dir, request_export
+from credit.domain.exports import EXPORTERS, FORMATS, MEDIA_TYPES, ExportSpec, export, export_dir, request_export, sweep_staged
 from credit.domain.exports_signing import MANIFEST_SUFFIX, SIGNATURE_SUFFIX
 from credit.domain.gate import check_view_date
 from credit.domain.jobs import JobView, view_job
@@ -127,4 +127,6 @@ def export_job(session: Session, actor: Actor, job_id: int) -> tuple[JobView, Ex
     if job.kind != "export":
         raise NotFound(f"没有此导出任务 / no export job {job_id}")
     done = job.status == "done" and job.result.get("file")
+    if done and not (export_dir() / Path(str(job.result["file"])).name).exists():
+        sweep_staged(session)  # committed, but a crash may have left it staged
     return job, (_describe(str(job.result["file"])) if done else None)

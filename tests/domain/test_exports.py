@@ -228,4 +228,4 @@ def test_staged_files_a_killed_worker_left_are_deleted_after_a_day():
     for path in (old, fresh):
         path.write_text("x")
     os.utime(old, (time.time() - 2 * 86400,) * 2)
-    assert exports.sweep_staged() == 1 and not old.exists() and fresh.exists()
+    assert exports.sweep_staged().removed == 1 and not old.exists() and fresh.exists()
