@@ -16,8 +16,10 @@ def register(sub: Any) -> None:
                     "keys init: create the data keys and the signing keys that are missing (never replaces one).\n"
                     "keys rotate: a new data key; every stored value re-encrypted in batches, resumable.\n"
                     "keys status: each data key and how many rows use it. keys seal: encrypt values stored in\n"
-                    "clear before encryption at rest (then run resolve --full). See docs/security.md.")
-    keys_sub = p.add_subparsers(metavar="ACTION", help="init | rotate | status | seal")
+                    "clear before encryption at rest (then run resolve --full). keys repseudonymise: recompute the\n"
+                    "ID numbers' pseudonyms made under the former rule, rebuild search, resolve --full.\n"
+                    "See docs/security.md.")
+    keys_sub = p.add_subparsers(metavar="ACTION", help="init | rotate | status | seal | repseudonymise")
     q = keys_sub.add_parser("init", help="创建数据密钥与签名密钥（已有则不动）/ create the data and signing keys "
                                          "(never replaces them)")
     q.set_defaults(func=cmd_init)
@@ -34,6 +36,14 @@ def register(sub: Any) -> None:
     q.add_argument("--batch", type=positive_int, default=500, help="rows per transaction (default 500)")
     add_user_option(q)
     q.set_defaults(func=cmd_seal)
+    q = keys_sub.add_parser("repseudonymise", help="按现行规则重算身份证号假名，重建搜索索引并全量归集 / recompute "
+                                                   "ID-number pseudonyms made under the former rule, rebuild the "
+                                                   "search index, then resolve --full")
+    q.add_argument("--batch", type=positive_int, default=500, help="rows per transaction (default 500)")
+    q.add_argument("--no-resolve", action="store_true", help="skip the full resolve (run it yourself later)")
+    q.add_argument("--quiet", "-q", action="store_true", help="no progress output")
+    add_user_option(q)
+    q.set_defaults(func=cmd_repseudonymise)
     p.set_defaults(func=lambda _args, parser=p: (parser.print_help(), 2)[1])
 
 
@@ -55,15 +65,15 @@ def cmd_init(args: argparse.Namespace) -> int:
 class _Progress:
     """A progress line on stderr every few seconds."""
 
-    def __init__(self, every: float = 2.0) -> None:
-        self.every, self.last = every, time.monotonic()
+    def __init__(self, every: float = 2.0, done: str = "已重新加密 re-encrypted") -> None:
+        self.every, self.last, self.done = every, time.monotonic(), done
 
     def __call__(self, seen: int, total: int, changed: int) -> None:
         now = time.monotonic()
         if now - self.last >= self.every or seen >= total:
             self.last = now
             pct = f"{100 * seen / total:.0f}%" if total else "100%"
-            print(f"  已检查 looked at {seen}/{total} ({pct}) · 已重新加密 re-encrypted {changed}",
+            print(f"  已检查 looked at {seen}/{total} ({pct}) · {self.done} {changed}",
                   file=sys.stderr, flush=True)
 
 
@@ -107,4 +117,21 @@ def cmd_seal(args: argparse.Namespace) -> int:
     if result.rows:
         say("匹配键仍基于明文，请运行 / matching keys were built from the clear numbers: run "
             "`python -m credit resolve --full`")
+    return 0
+
+
+def cmd_repseudonymise(args: argparse.Namespace) -> int:
+    from credit.cli import render
+    from credit.domain.repseudonymise import repseudonymise
+    from credit.domain.uploads import resolve_records
+
+    eng, actor = engine(), Actor(args.user, ROLE_ADMIN)
+    result = repseudonymise(eng, actor, batch=args.batch,
+                            progress=None if args.quiet else _Progress(done="已改写 rewritten"))
+    say(f"假名 / pseudonyms: 检查 looked at {result.rows} 行 rows, 改写 rewrote {result.values} 个值 values "
+        f"in {result.changed_rows} 行 rows; 搜索索引已重建 search index rebuilt ({result.indexed} 家企业 enterprises)")
+    if args.no_resolve:
+        say("请运行 / now run `python -m credit resolve --full` (matching keys still hold the former pseudonyms)")
+        return 0
+    say(render.resolve_text(resolve_records(eng, actor, full=True)))
     return 0
