@@ -15,6 +15,7 @@ from typing import Any
 from flask import Flask
 
 from web import settings
+from web.spooling import SpoolingRequest
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +30,7 @@ BLUEPRINTS: list[str] = [
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """The application: environment settings, then ``config`` overrides, extensions, blueprints, handlers."""
     app = Flask(__name__, instance_relative_config=False)
+    app.request_class = SpoolingRequest
     app.config.update(settings.from_environment())
     app.config.update(config or {})
     if not app.config.get("SECRET_KEY"):

@@ -44,6 +44,7 @@ API_BLUEPRINTS = (blp,)
 def _upload_limit() -> None:
     if request.method == "POST":
         request.max_content_length = request_limit()
+        request.spool_uploads = True  # type: ignore[attr-defined]  # web.spooling: the files land in the upload folder
 
 
 def _clerk() -> Actor:

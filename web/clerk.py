@@ -81,6 +81,7 @@ def upload() -> Any:
     actor = current_actor()
     choices = type_choices(actor)
     request.max_content_length = request_limit()
+    request.spool_uploads = True  # type: ignore[attr-defined]  # web.spooling: the files land in the upload folder
     try:
         if request.method == "POST" and current_app.config.get("WTF_CSRF_ENABLED", True):
             csrf.protect()

@@ -71,11 +71,97 @@ def file_format_of(filename: str) -> str:
     return EXTENSIONS[ext]
 
 
-def store_upload(stream: IO[bytes], filename: str, *, directory: Path | None = None,
+class SpooledUpload:
+    """An upload written into the upload folder as it arrives, hashed on the way: the web's
+    multipart parser writes a file part here instead of into a temporary file, so that a large
+    upload is written to disk once (``store_upload`` then adopts it instead of copying it).
+
+    Written under a hidden name (``.<uuid><ext>.part``) and moved to ``<uuid><ext>`` when adopted;
+    closing it unadopted (a refused request, an aborted upload) deletes it."""
+
+    def __init__(self, suffix: str, directory: Path | None = None) -> None:
+        self.stored_name = f"{uuid.uuid4().hex}{suffix}"
+        self.folder = directory or upload_dir()
+        self._spool = self.folder / f".{self.stored_name}.part"
+        self._fh = open(self._spool, "xb+")  # noqa: SIM115 - closed by close() or adopt()
+        self._digest = hashlib.sha256()
+        self.size = 0
+        self._adopted: StoredFile | None = None
+
+    def write(self, data: bytes) -> int:
+        self._digest.update(data)
+        self.size += len(data)
+        return self._fh.write(data)
+
+    def read(self, size: int = -1) -> bytes:
+        return self._fh.read(size)
+
+    def readline(self, size: int = -1) -> bytes:
+        return self._fh.readline(size)
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self._fh.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._fh.tell()
+
+    def flush(self) -> None:
+        self._fh.flush()
+
+    def readable(self) -> bool:
+        return True
+
+    def writable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    @property
+    def closed(self) -> bool:
+        return self._fh.closed
+
+    def close(self) -> None:
+        self._fh.close()
+        if self._adopted is None:
+            self._spool.unlink(missing_ok=True)
+
+    def adopt(self, filename: str, limit: int) -> StoredFile:
+        """The spooled file as stored (``store_upload``'s checks); deleted when refused."""
+        if self._adopted is not None:
+            return self._adopted
+        try:
+            fmt = file_format_of(filename)
+            if Path(filename).suffix.lower() != Path(self.stored_name).suffix:
+                raise InvalidInput(f"{filename}: 文件名与上传时不同 / not the file name it was uploaded with")
+            self._fh.close()
+            if self.size > limit:
+                raise InvalidInput(f"{filename}: 文件超过上传上限 {limit >> 20} MB / "
+                                   f"the file is larger than the upload limit of {limit >> 20} MB")
+            _check_content(self._spool, filename, fmt, self.size)
+            target = self.folder / self.stored_name
+            os.replace(self._spool, target)
+        except BaseException:
+            self.close()
+            raise
+        self._adopted = StoredFile(target, self.stored_name, self._digest.hexdigest(), self.size, fmt)
+        return self._adopted
+
+
+def spool_for(filename: str | None) -> SpooledUpload | None:
+    """A spool in the upload folder for a file part of this name, None when its type is not accepted."""
+    suffix = Path(filename or "").suffix.lower()
+    return SpooledUpload(suffix) if suffix in EXTENSIONS else None
+
+
+def store_upload(stream: IO[bytes] | SpooledUpload, filename: str, *, directory: Path | None = None,
                  max_bytes: int | None = None) -> StoredFile:
-    """Copy the upload to ``<uuid>.<ext>``, hashing it; refuse it when too large or not its type."""
-    fmt = file_format_of(filename)
+    """Copy the upload to ``<uuid>.<ext>``, hashing it (or adopt a ``SpooledUpload`` already in the
+    folder); refuse it when too large or not its type."""
     limit = max_upload_bytes() if max_bytes is None else max_bytes
+    if isinstance(stream, SpooledUpload) and (directory is None or directory == stream.folder):
+        return stream.adopt(filename, limit)
+    fmt = file_format_of(filename)
     folder = directory or upload_dir()
     stored = f"{uuid.uuid4().hex}{Path(filename).suffix.lower()}"
     target = folder / stored

@@ -182,3 +182,26 @@ def test_an_upload_may_exceed_the_app_s_request_limit_up_to_the_upload_limit(eng
     assert too_big.status_code == 413 and too_big.is_json
     assert client.post("/api/v1/objections", data=b"x" * (2 << 20), headers={**bearer(tokens["firm"]),
                        "Content-Type": "application/json"}).status_code == 413  # other routes keep theirs
+
+
+def test_an_upload_lands_in_the_upload_folder_once_and_a_refused_one_leaves_nothing(engine, client, tokens, folders,
+                                                                                   monkeypatch):
+    from credit.domain import batch_files
+
+    adopted = []
+    adopt = batch_files.SpooledUpload.adopt
+    monkeypatch.setattr(batch_files.SpooledUpload, "adopt",
+                        lambda self, name, limit: adopted.append(name) or adopt(self, name, limit))
+    body = penalty_csv()
+    assert post(client, tokens["clerk"], body).status_code == 202
+    stored = list((folders / "uploads").iterdir())
+    assert adopted == ["处罚.csv"]  # written by the request parser into the folder, not copied there
+    assert len(stored) == 1 and stored[0].read_bytes() == body and not stored[0].name.startswith(".")
+    binary = post(client, tokens["clerk"], b"\x00\x01\x02" * 100, name="renamed.csv")
+    assert binary.status_code == 422 and "不是文本文件" in binary.get_json()["message"]
+    run_worker(engine)
+    again = post(client, tokens["clerk"], body, name="again.csv")  # recognised: its copy is not kept
+    assert again.status_code == 202 and again.get_json()["resent_of"]
+    monkeypatch.setenv("CREDIT_MAX_UPLOAD_BYTES", str(len(body) - 1))
+    assert post(client, tokens["clerk"], body, name="big.csv").status_code == 422
+    assert [p for p in (folders / "uploads").iterdir() if p.is_file()] == stored
