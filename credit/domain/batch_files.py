@@ -13,6 +13,7 @@ import csv
 import hashlib
 import logging
 import os
+import time
 import uuid
 import zipfile
 from collections.abc import Iterable, Iterator
@@ -146,6 +147,23 @@ class SpooledUpload:
             raise
         self._adopted = StoredFile(target, self.stored_name, self._digest.hexdigest(), self.size, fmt)
         return self._adopted
+
+
+STALE_SPOOL_SECONDS = 24 * 3600
+
+
+def sweep_spools(now: float | None = None) -> int:
+    """Delete spooled uploads older than a day (a process killed while receiving one)."""
+    limit = (time.time() if now is None else now) - STALE_SPOOL_SECONDS
+    removed = 0
+    for path in upload_dir().glob(".*.part"):
+        try:
+            if path.stat().st_mtime < limit:
+                path.unlink()
+                removed += 1
+        except OSError:
+            continue
+    return removed
 
 
 def spool_for(filename: str | None) -> SpooledUpload | None:

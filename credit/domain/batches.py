@@ -25,6 +25,7 @@ from credit.domain.batch_files import (
     RejectSpool,
     StoredFile,
     store_upload,
+    sweep_spools,
     upload_dir,
     write_rejects_csv,
     write_rejects_xlsx,
@@ -118,6 +119,7 @@ def submit_uploads(engine: Engine, actor: Actor, department: str, record_type: s
     require_uploader(actor, department)
     if not files:
         raise InvalidInput("请选择要上传的文件 / choose a file to upload")
+    sweep_spools()
     receipts = []
     for stream, filename in files:
         stored = store_upload(stream, filename)

@@ -205,3 +205,17 @@ def test_an_upload_lands_in_the_upload_folder_once_and_a_refused_one_leaves_noth
     monkeypatch.setenv("CREDIT_MAX_UPLOAD_BYTES", str(len(body) - 1))
     assert post(client, tokens["clerk"], body, name="big.csv").status_code == 422
     assert [p for p in (folders / "uploads").iterdir() if p.is_file()] == stored
+
+
+def test_a_spool_a_killed_process_left_is_deleted_after_a_day(client, tokens, folders):
+    import os
+    import time
+
+    uploads = folders / "uploads"
+    uploads.mkdir(exist_ok=True)
+    old, fresh = uploads / ".a1.csv.part", uploads / ".b2.csv.part"
+    for path in (old, fresh):
+        path.write_bytes(b"half an upload")
+    os.utime(old, (time.time() - 2 * 86400,) * 2)
+    assert post(client, tokens["clerk"]).status_code == 202
+    assert not old.exists() and fresh.exists()
