@@ -29,13 +29,18 @@ def _visible(folder):
     return sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
 
 
-def test_a_committed_export_left_staged_is_published_by_the_next_sweep(session, regulator, monkeypatch):
+def _export_hidden_by_a_crash(session, regulator, monkeypatch):
+    """A black-list export committed (audited, signed) whose files the crash left staged."""
     world(session)
-    folder = exports.export_dir()
     with monkeypatch.context() as m:
         _crash_after_commit(m)
         result = exports.export(session, regulator, ExportSpec("black", AT), "csv")
         session.commit()
+    return result
+
+
+def test_a_committed_export_left_staged_is_published_by_the_next_sweep(session, regulator, monkeypatch):
+    folder, result = exports.export_dir(), _export_hidden_by_a_crash(session, regulator, monkeypatch)
     assert _visible(folder) == [] and len(list(folder.iterdir())) == 3  # audited and signed, but hidden
     assert exports.sweep_staged(session).published == []  # too fresh: its own move may be under way
     _age(folder, 120)
@@ -66,12 +71,7 @@ def test_staged_files_no_committed_entry_vouches_for_are_never_published(session
 
 
 def test_a_tampered_staged_file_is_not_published(session, regulator, monkeypatch):
-    world(session)
-    folder = exports.export_dir()
-    with monkeypatch.context() as m:
-        _crash_after_commit(m)
-        result = exports.export(session, regulator, ExportSpec("black", AT), "csv")
-        session.commit()
+    folder, result = exports.export_dir(), _export_hidden_by_a_crash(session, regulator, monkeypatch)
     data = next(p for p in folder.iterdir() if p.name.startswith(f".{result.path.name}.") and
                 p.name.count(".") == 4)
     data.write_bytes(data.read_bytes() + b"x")
