@@ -17,7 +17,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from sqlalchemy import and_, select
+from sqlalchemy import LargeBinary, and_, cast, func, literal_column, select
 from sqlalchemy.orm import Session, aliased
 
 from credit.domain.gate import PUBLIC, Viewer, bulk, load_marks
@@ -57,6 +57,10 @@ class Table:
     # personal values written in clear, by ``department/type.column``, counted while the rows stream
     # (a government export of a type whose ID numbers policy opens): the export's audit entry says so
     unmasked: Counter[str] = field(default_factory=Counter)
+    # a records export: the raw batches ``rows`` is made of, and what decides them (``RecordRows``);
+    # the CSV writer takes the batches itself, to share them out between processes
+    batches: Iterator[list[Any]] | None = None
+    decider: RecordRows | None = None
 
 
 def region_code(region: str | None) -> str | None:
@@ -124,15 +128,29 @@ def record_table(session: Session, spec: ExportSpec) -> Table:
     keys = [key for _, key in RECORD_META] + [c.key for c in columns]
     codes = frozenset(len(RECORD_META) + i for i, c in enumerate(columns) if c.type in CODE_TYPES)
     unmasked: Counter[str] = Counter()
-    rows = _record_rows(session, spec, types, [c.key for c in columns], unmasked)
-    return Table(types[0].name, header, keys, codes, rows, unmasked)
+    decider = RecordRows(session, spec, types, [c.key for c in columns])
+    batches = current_batches(session, types)
+    rows = (row for batch in batches for row in decider.rows(batch, unmasked))
+    return Table(types[0].name, header, keys, codes, rows, unmasked, batches, decider)
 
 
-def current_rows(session: Session, types: list[RecordType]) -> Iterator[Any]:
-    """Current, not revoked, linked versions of the types, streamed in key order."""
+def _fields_column(session: Session) -> Any:
+    """The stored fields as UTF-8 bytes where the database can hand them so (``orjson`` reads bytes
+    without decoding them to a string first: a few µs a record over a million)."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
+        return cast(SourceRecord.fields, LargeBinary)
+    if dialect == "postgresql":
+        return func.convert_to(SourceRecord.fields, literal_column("'UTF8'"), type_=LargeBinary)
+    return SourceRecord.fields
+
+
+def current_batches(session: Session, types: list[RecordType]) -> Iterator[list[Any]]:
+    """Current, not revoked, linked versions of the types, in key order, ``FETCH`` rows at a time:
+    (department, record_type, record_id, version, fields as JSON, uscc, taxpayer_id, enterprise_id)."""
     s, newer = SourceRecord, aliased(SourceRecord)
-    stmt = (select(s.department, s.record_type, s.record_id, s.version, s.fields, s.uscc, s.taxpayer_id,
-                   RecordLink.enterprise_id)
+    stmt = (select(s.department, s.record_type, s.record_id, s.version, _fields_column(session), s.uscc,
+                   s.taxpayer_id, RecordLink.enterprise_id)
             .join(RecordLink, and_(RecordLink.department == s.department, RecordLink.record_type == s.record_type,
                                    RecordLink.record_id == s.record_id))
             .where(s.op != "revoke")
@@ -142,44 +160,63 @@ def current_rows(session: Session, types: list[RecordType]) -> Iterator[Any]:
         part = stmt.where(s.department == rt.department, s.record_type == rt.name).order_by(s.record_id)
         # per statement: Connection.execution_options would change the session's connection for good
         result = session.connection().execute(part.execution_options(stream_results=True, yield_per=FETCH))
-        yield from result
+        for batch in result.partitions():
+            yield [tuple(row) for row in batch]
 
 
-def _record_rows(session: Session, spec: ExportSpec, types: list[RecordType], keys: list[str],
-                 unmasked: Counter[str]) -> Iterator[list[Any]]:
-    at = spec.at
-    revealed: list[str] = []
-    gate = bulk(Viewer.government(), at, load_marks(session, at))
-    successors = successor_map(session)
-    prefix = region_code(spec.region)
-    in_window = spec.kind in ("penalties", "abnormal")
-    shapes = {(rt.department, rt.name): _shape(rt, keys) for rt in types}
-    for dept, rtype, rid, version, fields, uscc, tid, eid in current_rows(session, types):
-        if prefix and not _division(uscc, tid).startswith(prefix):
-            continue
-        eid = successors.get(eid, eid)
-        if revealed:
-            revealed.clear()
-        verdict = gate.verdict(dept, rtype, rid, eid, orjson.loads(fields), revealed)
-        if verdict is None:
-            continue
-        window, marks, values = verdict
-        if (in_window and not window.public_now) or not _in_range(window.dated, spec):
-            continue
-        for opened in revealed:  # counted for the rows written only
-            unmasked[f"{dept}/{rtype}.{opened.rpartition('.')[2]}"] += 1
-        p = window.publicity
-        same, rid_at = shapes[(dept, rtype)]
-        row = [eid, dept, rtype, version, window.openness, window.dated, p.start if p.published else None,
-               p.last_day if p.published else None, "；".join(marks)]
-        if same:
-            row += values
-            if rid_at is not None:
-                row[rid_at] = rid
-        else:
-            shown = dict(zip(_visible_keys(load_catalog().get(dept, rtype)), values))
-            row += [rid if k == "record_id" else shown.get(k) for k in keys]
-        yield row
+def current_rows(session: Session, types: list[RecordType]) -> Iterator[Any]:
+    """Current, not revoked, linked versions of the types, streamed in key order (``current_batches``)."""
+    for batch in current_batches(session, types):
+        yield from batch
+
+
+class RecordRows:
+    """Decides batches of ``current_batches`` rows into export rows (values, not yet cells) for a
+    government viewer on the export's date, through the gate's bulk path. Holds no database
+    connection once made: a forked process can decide batches with it (credit/domain/export_csv.py)."""
+
+    def __init__(self, session: Session, spec: ExportSpec, types: list[RecordType], keys: list[str]) -> None:
+        self.spec, self.keys = spec, keys
+        self.gate = bulk(Viewer.government(), spec.at, load_marks(session, spec.at))
+        self.successors = successor_map(session)
+        self.prefix = region_code(spec.region)
+        self.in_window = spec.kind in ("penalties", "abnormal")
+        self.shapes = {(rt.department, rt.name): _shape(rt, keys) for rt in types}
+
+    def rows(self, batch: list[Any], unmasked: Counter[str]) -> list[list[Any]]:
+        """The export rows of a batch, in its order; personal values written in clear counted in ``unmasked``."""
+        spec, keys, prefix, in_window, shapes = self.spec, self.keys, self.prefix, self.in_window, self.shapes
+        successor, verdict, loads = self.successors.get, self.gate.verdict, orjson.loads
+        ranged = spec.date_from is not None or spec.date_to is not None
+        revealed: list[str] = []
+        out: list[list[Any]] = []
+        for dept, rtype, rid, version, fields, uscc, tid, eid in batch:
+            if prefix and not _division(uscc, tid).startswith(prefix):
+                continue
+            eid = successor(eid, eid)
+            if revealed:
+                revealed.clear()
+            decided = verdict(dept, rtype, rid, eid, loads(fields), revealed)
+            if decided is None:
+                continue
+            window, marks, values = decided
+            if (in_window and not window.public_now) or (ranged and not _in_range(window.dated, spec)):
+                continue
+            for opened in revealed:  # counted for the rows written only
+                unmasked[f"{dept}/{rtype}.{opened.rpartition('.')[2]}"] += 1
+            p = window.publicity
+            same, rid_at = shapes[(dept, rtype)]
+            row = [eid, dept, rtype, version, window.openness, window.dated, p.start if p.published else None,
+                   p.last_day if p.published else None, "；".join(marks) if marks else ""]
+            if same:
+                row += values
+                if rid_at is not None:
+                    row[rid_at] = rid
+            else:
+                shown = dict(zip(_visible_keys(load_catalog().get(dept, rtype)), values))
+                row += [rid if k == "record_id" else shown.get(k) for k in keys]
+            out.append(row)
+        return out
 
 
 def _visible_keys(rt: RecordType) -> list[str]:

@@ -19,7 +19,6 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +28,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from credit.domain import audit, export_recovery
-from credit.domain.cells import FORMULA_TRIGGERS, code_cell, safe_cell
+from credit.domain.cells import safe_cell
+from credit.domain.export_csv import _text, cell_function, csv_cells, write_batches
 from credit.domain.export_recovery import Swept
 from credit.domain.export_rows import Table, list_table, record_table
 from credit.domain.exports_signing import sign_export
@@ -158,7 +158,10 @@ def write_export(session: Session, spec: ExportSpec, file_format: str, path: Pat
     rows = _counting(table.rows, progress)
     staged = staging_path(path)
     try:
-        n = WRITERS[file_format](table, rows, staged)
+        if file_format == "csv" and table.batches is not None:  # batch by batch, shared between processes
+            n = write_batches(table, staged, progress, PROGRESS_EVERY)
+        else:
+            n = WRITERS[file_format](table, rows, staged)
     except BaseException:
         staged.unlink(missing_ok=True)
         raise
@@ -199,67 +202,10 @@ def _sha256(path: Path) -> str:
 # ---------------------------------------------------------------- writers: one cell rule per format
 
 
-_RISKY = frozenset(FORMULA_TRIGGERS) | {" "}  # a first character that sends a cell to safe_cell
-
-
-def csv_cells(table: Table, row: list[Any]) -> list[str]:
-    """A row as CSV cells: formula-safe, long codes kept as text (``credit.domain.cells``).
-
-    Only a cell whose first character could start a formula is handed to ``safe_cell`` (the same
-    result as calling it on every cell, at a fraction of the cost a million rows would pay)."""
-    codes = table.code_columns
-    cells: list[str] = []
-    append = cells.append
-    for i, value in enumerate(row):
-        if value is None:
-            append("")
-            continue
-        text = value if value.__class__ is str else _text(value)
-        if i in codes:
-            append(code_cell(text))
-        elif text and text[0] in _RISKY:
-            append(safe_cell(text))
-        else:
-            append(text)
-    return cells
-
-
-@lru_cache(maxsize=64)
-def cell_function(width: int, codes: frozenset[int]) -> Callable[[list[Any]], list[str]]:
-    """``csv_cells`` for rows of ``width`` values compiled into one function (no loop, no per-cell
-    call for the common plain-text cell): the same cells, a few times faster over a million rows."""
-    names = [f"v{i}" for i in range(width)]
-    lines = ["def cells(row):", f"    {', '.join(names)}, = row"]
-    for i, v in enumerate(names):
-        if i in codes:
-            lines.append(f"    {v} = '' if {v} is None else code_cell({v} if {v}.__class__ is str else _text({v}))")
-        else:
-            lines += [f"    if {v} is None: {v} = ''",
-                      f"    elif {v}.__class__ is not str: {v} = _text({v})",
-                      f"    if {v} and {v}[0] in RISKY: {v} = safe_cell({v})"]
-    lines.append(f"    return [{', '.join(names)}]")
-    scope: dict[str, Any] = {"code_cell": code_cell, "safe_cell": safe_cell, "_text": _text, "RISKY": _RISKY}
-    exec(compile("\n".join(lines), f"<export cells {width}>", "exec"), scope)  # noqa: S102 (our own text)
-    return scope["cells"]  # type: ignore[no-any-return]
-
-
-def _text(value: Any) -> str:
-    plain = _PLAIN.get(value.__class__)
-    if plain is not None:
-        return plain(value)
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, (list, tuple)):
-        return "；".join(str(v) for v in value)
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
-
-
 def write_csv(table: Table, rows: Iterator[list[Any]], path: Path) -> int:
     """CSV in UTF-8 with BOM (Excel opens it as such)."""
+    if table.batches is not None:
+        return write_batches(table, path)
     n = 0
     width = len(table.header)
     cells = cell_function(width, table.code_columns)
@@ -299,9 +245,6 @@ def write_json(table: Table, rows: Iterator[list[Any]], path: Path) -> int:
         fh.write(b"\n]\n")
     return n
 
-
-_PLAIN: dict[type, Callable[[Any], str]] = {  # the common classes, answered as the general rules below do
-    str: str, int: str, float: str, date: date.isoformat, bool: lambda v: "是" if v else "否"}
 
 WRITERS: dict[str, Callable[[Table, Iterator[list[Any]], Path], int]] = {
     "csv": write_csv, "xlsx": write_xlsx, "json": write_json}

@@ -110,8 +110,7 @@ class TypePlan:
 
     def values(self, fields: dict[str, Any], shown: list[str] | None) -> list[Any]:
         """The visible values in ``keys`` order: personal ones masked, or opened where policy allows."""
-        get = fields.get
-        values = [get(k) for k in self.keys]
+        values = list(map(fields.get, self.keys))
         for i, key, personal, code, unmask, how in self.checks:
             value = values[i]
             if value is None or value == "":

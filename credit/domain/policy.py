@@ -329,7 +329,11 @@ def window_key(rt: RecordType) -> Any:
         return found
 
     def key(fields: dict[str, Any]) -> tuple[Any, ...]:
-        out = tuple(v if v is None or v.__class__ is str else _freeze(v) for v in map(fields.get, read))
+        out = tuple(map(fields.get, read))
+        for v in out:
+            if v is not None and v.__class__ is not str:  # rare: frozen, every value as _freeze says
+                out = tuple(map(_freeze, out))
+                break
         if rt.publicity == "penalty":
             return (*out, penalty_class(fields))
         if rt.publicity == "while_owed":

@@ -229,3 +229,77 @@ def test_staged_files_a_killed_worker_left_are_deleted_after_a_day():
         path.write_text("x")
     os.utime(old, (time.time() - 2 * 86400,) * 2)
     assert exports.sweep_staged().removed == 1 and not old.exists() and fresh.exists()
+
+
+TRICKY = st.sampled_from(["=1", "+x", " -1", " x", "a,b", 'say "hi"', "two\nlines", "cr\rhere", "\tlead", "mid\ttab",
+                          "－1", "＠x", "123456789012", "123456789012\n", "１２３４５６７８９０１２", "12345678901",
+                          "430100000012345", "", ",", '"', "@", "长沙，市"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.lists(st.none() | st.text(max_size=5) | TRICKY | st.integers() | st.floats(allow_nan=False)
+                         | st.booleans() | st.dates() | st.lists(st.text(max_size=3) | TRICKY, max_size=2),
+                         min_size=6, max_size=6), max_size=8),
+       st.sets(st.integers(0, 5)))
+def test_csv_lines_are_what_csv_writer_writes_of_the_safe_cells(rows, codes):
+    import io
+
+    from credit.domain.export_csv import csv_text
+
+    table = Table("t", [str(i) for i in range(6)], [str(i) for i in range(6)], frozenset(codes), iter(()))
+    expected = io.StringIO()
+    csv.writer(expected).writerows(csv_cells(table, row) for row in rows)
+    assert csv_text(rows, 6, frozenset(codes)) == expected.getvalue()
+
+
+def many(session, n=40):
+    """Enough records to be shared out between processes: penalties (formula names, long codes, regions),
+    police cases (ID numbers government users see in clear), some outside the window or revoked."""
+    for i in range(n):
+        uscc = "91430100MA4L0XXX1X" if i % 3 else "914403001234567890"
+        penalty(session, f"CF-{i:03d}", f"2026-{1 + i % 10:02d}-15", enterprise_id=1 + i % 7, fine=0.5 + i,
+                serious=i % 5 == 0, uscc=uscc, subject_name=EVIL if i % 11 == 0 else f"长沙{i}号, 有限公司",
+                reg_no="430100000012345" if i % 4 == 0 else None)
+        add_record(session, "public_security", "case", f"GA-{i:03d}", 1 + i % 5, party_name=f"+当事人{i}",
+                   legal_rep_id_number="430104198001011234", case_category="合同诈骗", filed_date="2026-01-05",
+                   case_status="立案侦查")
+    penalty(session, "CF-OLD", "2019-01-01", enterprise_id=2, fine=2.0)
+    add_record(session, "public_security", "case", "GA-005", 2, op="revoke")
+    session.commit()
+
+
+@pytest.mark.parametrize("spec", [ExportSpec("penalties", AT), ExportSpec("penalties", AT, region="长沙"),
+                                  ExportSpec("records", AT, department="public_security", record_type="case")],
+                         ids=["penalties", "region", "cases"])
+def test_an_export_shared_between_processes_is_the_file_one_process_writes(session, regulator, tmp_path,
+                                                                           monkeypatch, spec):
+    from dataclasses import replace
+
+    from credit.domain import export_csv, export_rows
+
+    many(session)
+    table = exports.table_for(session, spec)  # the writer as it was: every row through csv.writer
+    classic = tmp_path / "classic.csv"
+    exports.write_csv(replace(table, batches=None), table.rows, classic)
+    monkeypatch.setattr(export_csv, "PARALLEL_AFTER", 1)
+    monkeypatch.setattr(export_csv, "PIECE", 3)
+    monkeypatch.setattr(export_csv, "AHEAD", 2)
+    started = []
+    real_start = export_csv._Helpers.start
+    monkeypatch.setattr(export_csv._Helpers, "start", classmethod(
+        lambda cls, piece, count: started.append(count) or real_start.__func__(cls, piece, count)))
+    files, audits = [], []
+    for processes in ("1", "3"):
+        monkeypatch.setenv("CREDIT_EXPORT_PROCESSES", processes)
+        monkeypatch.setattr(export_rows, "FETCH", 4)
+        result = export(session, regulator, spec, "csv", tmp_path / f"p{processes}.csv")
+        files.append(result.path.read_bytes())
+        entry = session.scalars(select(AuditEntry).where(AuditEntry.action == f"export.{spec.kind}")
+                                .order_by(AuditEntry.id.desc())).first()
+        details = json.loads(entry.details)
+        audits.append((details["rows"], details.get("unmasked")))
+    assert started == [0, 2]  # the second export had two helper processes
+    assert files[0] == files[1] == classic.read_bytes()
+    assert audits[0] == audits[1] and audits[0][0] == len(rows_of_csv(classic)) - 1 > 3
+    if spec.kind == "records":
+        assert audits[0][1] == {"public_security/case.legal_rep_id_number": audits[0][0]}
