@@ -78,3 +78,28 @@ def test_a_kept_result_is_found_without_a_session_until_something_changes(engine
         again = search(s, PUBLIC, "华为")
     assert again is not first and reused(engine, "华为") is again
     assert again.hits[0].badges != first.hits[0].badges
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/search?q=华为", "/enterprises/1", "/login"])
+@pytest.mark.parametrize("https", [False, True])
+def test_the_kept_security_headers_are_talismans(engine, tokens, path, https):
+    from types import SimpleNamespace
+
+    import flask_talisman
+    from werkzeug.datastructures import Headers
+
+    from tests.web.conftest import make_app
+    from web.extensions import talisman
+
+    app = make_app(engine, CREDIT_FORCE_HTTPS=https)
+    headers = {"X-Forwarded-Proto": "https"} if https else {}
+    for _ in range(2):  # worked out, then kept
+        with app.test_request_context(path, headers=headers) as ctx:
+            ctx.request.url_rule, ctx.request.view_args = app.url_map.bind("localhost").match(
+                ctx.request.path, return_rule=True)
+            ours, theirs = SimpleNamespace(headers=Headers()), SimpleNamespace(headers=Headers())
+            talisman._set_response_headers(ours)
+            flask_talisman.Talisman._set_response_headers(talisman, theirs)
+        assert dict(ours.headers) == dict(theirs.headers)
+        assert "Content-Security-Policy" in ours.headers
+        assert ("Strict-Transport-Security" in ours.headers) == https
