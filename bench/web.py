@@ -7,8 +7,10 @@ Builds (or reuses) a SQLite database of N enterprises written straight into the 
 free loopback port, and drives it with wrk (Lua scripts cycling through sampled paths; a Python
 keep-alive client when wrk is missing). Each run measures /healthz (trivial JSON, no database),
 /search?q=… (a trade name alone, trade name + industry, a full name, a code: a quarter each) and
-/enterprises/ID (random ids); the figures are the median and range over the runs. The server
-stops at the end.
+/enterprises/ID (random ids); the figures are the median and range over the runs, beside the CPU
+time (user + system) the server's processes spent per answered request (from /proc, Linux) and the
+load average: on a shared machine wall-clock figures move with the other load, CPU time much less.
+The server stops at the end.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import resource
 import shutil
 import signal
 import statistics
@@ -25,6 +28,7 @@ import tempfile
 import time
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 from bench import webdata
@@ -119,6 +123,36 @@ def run_python(address: str, paths: list[str], seconds: int, connections: int, _
     return (len(latencies) / seconds, latencies[len(latencies) // 2], latencies[int(len(latencies) * 0.95)], errors[0])
 
 
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of a process and its live descendants (Linux /proc; 0.0 elsewhere)."""
+    tick, total, todo = os.sysconf("SC_CLK_TCK"), 0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+            todo += [int(c) for c in Path(f"/proc/{current}/task/{current}/children").read_text().split()]
+        except (OSError, ValueError, IndexError):
+            continue
+    return total / tick
+
+
+Result = tuple[float, float, float, int, float, float]  # req/s, p50, p95, errors, server and client CPU ms/request
+
+
+def measured(measure: Callable[..., tuple[float, float, float, int]], address: str, paths: list[str], seconds: int,
+             connections: int, folder: Path, server: int) -> Result:
+    """One measurement, with the server's and the load client's CPU milliseconds per request."""
+    server0, client0 = tree_cpu(server), resource.getrusage(resource.RUSAGE_CHILDREN)
+    self0 = resource.getrusage(resource.RUSAGE_SELF) if measure is run_python else None
+    rps, p50, p95, errors = measure(address, paths, seconds, connections, folder)
+    client1 = resource.getrusage(resource.RUSAGE_SELF if self0 else resource.RUSAGE_CHILDREN)
+    before = self0 or client0
+    requests = max(1.0, rps * seconds)
+    client = (client1.ru_utime + client1.ru_stime - before.ru_utime - before.ru_stime) / requests * 1000
+    return rps, p50, p95, errors, (tree_cpu(server) - server0) / requests * 1000, client
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--enterprises", type=int, default=1_000_000)
@@ -140,7 +174,8 @@ def main(argv: list[str] | None = None) -> int:
         "enterprise /enterprises/ID": [f"/enterprises/{rng.randint(1, args.enterprises)}" for _ in range(2000)],
     }
     measure = run_wrk if shutil.which("wrk") else run_python
-    results: dict[str, list[tuple[float, float, float, int]]] = {k: [] for k in kinds}
+    results: dict[str, list[Result]] = {k: [] for k in kinds}
+    loads: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
         proc, address = serve(args.db, args.workers, Path(tmp) / "serve.log", args.search_cache)
         try:
@@ -148,12 +183,15 @@ def main(argv: list[str] | None = None) -> int:
                 measure(address, paths, 3, args.connections, Path(tmp))
             for run in range(args.runs):
                 for kind, paths in kinds.items():
-                    results[kind].append(measure(address, paths, args.duration, args.connections, Path(tmp)))
-                    print(f"run {run + 1} {kind}: {results[kind][-1]}", flush=True)
+                    loads.append(os.getloadavg()[0])
+                    results[kind].append(measured(measure, address, paths, args.duration, args.connections, Path(tmp),
+                                                  proc.pid))
+                    print(f"run {run + 1} {kind}: " + ", ".join(f"{v:.2f}" for v in results[kind][-1])
+                          + f" (load {loads[-1]:.1f})", flush=True)
         finally:
             proc.send_signal(signal.SIGINT)  # gunicorn's quick shutdown
             proc.wait(timeout=60)
-    report(results, args, measure.__name__)
+    report(results, args, measure.__name__, loads)
     cpu = cpu_per_request(args.db, kinds, args.search_cache)
     print("CPU ms per request in process: " + ", ".join(f"{k} {v:.2f}" for k, v in cpu.items()))
     return 0
@@ -185,17 +223,21 @@ def _fig(values: list[float], fmt: str) -> str:
     return f"{fmt.format(statistics.median(values))} ({fmt.format(min(values))}–{fmt.format(max(values))})"
 
 
-def report(results: dict[str, list[tuple[float, float, float, int]]], args: argparse.Namespace, client: str) -> None:
+def report(results: dict[str, list[Result]], args: argparse.Namespace, client: str, loads: list[float]) -> None:
     trivial = statistics.median(r[0] for r in results["trivial /healthz"])
+    trivial_cpu = statistics.median(r[4] for r in results["trivial /healthz"])
     print(f"\n{args.enterprises} enterprises, gunicorn {args.workers} workers, search cache {args.search_cache}, "
-          f"{args.connections} connections, "
-          f"{args.runs} runs × {args.duration} s, client {client}; load average {os.getloadavg()[0]:.1f}")
-    print("| endpoint | requests/s | p50 ms | p95 ms | × trivial throughput | errors |")
-    print("| --- | --- | --- | --- | --- | --- |")
+          f"{args.connections} connections, {args.runs} runs × {args.duration} s, client {client}; "
+          f"load average {min(loads):.1f}–{max(loads):.1f} during the runs")
+    print("| endpoint | requests/s | p50 ms | p95 ms | × trivial throughput | server CPU ms/request | × trivial CPU "
+          "| client CPU ms/request | errors |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for kind, rows in results.items():
-        rps = [r[0] for r in rows]
+        rps, cpu = [r[0] for r in rows], [r[4] for r in rows]
         print(f"| {kind} | {_fig(rps, '{:.0f}')} | {_fig([r[1] for r in rows], '{:.1f}')} | "
-              f"{_fig([r[2] for r in rows], '{:.1f}')} | {statistics.median(rps) / trivial:.2f} | {sum(r[3] for r in rows)} |")
+              f"{_fig([r[2] for r in rows], '{:.1f}')} | {statistics.median(rps) / trivial:.2f} | "
+              f"{_fig(cpu, '{:.2f}')} | {statistics.median(cpu) / trivial_cpu:.2f} | "
+              f"{_fig([r[5] for r in rows], '{:.2f}')} | {sum(r[3] for r in rows)} |")
 
 
 if __name__ == "__main__":

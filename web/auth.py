@@ -6,8 +6,9 @@ import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import abort, g, redirect, request, url_for
+from flask import abort, current_app, g, redirect, request, url_for
 from flask_login import LoginManager, UserMixin, current_user
+from flask_login.config import COOKIE_NAME
 
 from credit.domain.accounts import account_for_token, active_account, actor_of
 from credit.domain.web_models import Account
@@ -42,10 +43,21 @@ def _load(login: str) -> User | None:
     return run(work)
 
 
+def signed_in() -> bool:
+    """Whether a signed-in account asks. A request with neither a session cookie nor a remember
+    cookie cannot carry one, so Flask-Login (its session check, the loader) is not asked then."""
+    if "_login_user" not in g:
+        config = current_app.config
+        if (not request.cookies.get(config["SESSION_COOKIE_NAME"])
+                and not request.cookies.get(config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME))):
+            return False
+    return bool(current_user.is_authenticated)
+
+
 def no_store(response: Any) -> Any:
     """Answers for a signed-in account or an API client may hold unmasked or own-enterprise data:
     no browser or proxy keeps them."""
-    if request.path.startswith("/api/") or current_user.is_authenticated:
+    if request.path.startswith("/api/") or signed_in():
         response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -65,7 +77,7 @@ def current_actor() -> Actor:
         return g.actor  # type: ignore[no-any-return]
     if request.blueprint and request.blueprint.startswith("api"):
         actor = token_actor()
-    elif current_user.is_authenticated:
+    elif signed_in():
         actor = current_user.actor
     else:
         actor = Actor("anonymous", ROLE_PUBLIC)

@@ -16,10 +16,13 @@ def select_locale() -> str:
 
 
 def lang() -> str:
-    """The page's language, looked up once per request (templates ask for it dozens of times)."""
+    """The page's language, looked up once per request (templates ask for it dozens of times).
+
+    ``select_locale`` directly: it is what Flask-Babel's ``get_locale`` asks, without building a
+    babel ``Locale`` on every request (nothing here translates through Babel's catalogues)."""
     if has_request_context():
         if "lang" not in g:
-            g.lang = str(get_locale() or "zh")
+            g.lang = select_locale()
         return g.lang  # type: ignore[no-any-return]
     return str(get_locale() or "zh")
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from datetime import date
 from typing import Any
 
@@ -13,14 +12,15 @@ from credit.domain.portal import Memberships, browse_list, memberships
 from credit.domain.profile import Profile
 from credit.domain.queries import view_profile
 from credit.domain.rating import grade_of, score_records
-from credit.domain.search import SearchResult
+from credit.domain.search import reused as reused_result
 from credit.domain.search import search as search_enterprises
 from credit.kernel.catalog import OPENNESS_PUBLIC, load_catalog
 from credit.kernel.errors import InvalidInput
+from web import search_page
 from web.auth import current_actor
-from web.db import run
+from web.db import engine, run
 from web.extensions import shared_search_limit
-from web.i18n import COOKIE, LANGUAGES, lang, pick
+from web.i18n import COOKIE, LANGUAGES, pick
 
 bp = Blueprint("public", __name__)
 
@@ -68,37 +68,18 @@ def set_language(code: str) -> Any:
 @bp.get("/search")
 @shared_search_limit()
 def search() -> Any:
-    query = request.args.get("q", "")
-    try:
-        result = run(lambda s: search_enterprises(s, current_actor(), query, page=page_arg()))
-    except InvalidInput as exc:
-        return render_template("public/search.html", query=query, result=None, errors={"q": pick(str(exc))}), 422
+    query, page = request.args.get("q", ""), page_arg()
+    # a result the domain keeps for the unchanged database, found without a session; else computed
+    result = reused_result(engine(), query, page=page)
+    if result is None:
+        try:
+            result = run(lambda s: search_enterprises(s, current_actor(), query, page=page))
+        except InvalidInput as exc:
+            return render_template("public/search.html", query=query, result=None,
+                                   errors={"q": pick(str(exc))}), 422
     if result.only is not None:
         return redirect(url_for("public.enterprise", enterprise_id=result.only))
-    return search_page(query, result)
-
-
-# Rendered search pages, reused while the domain hands back the very same result object (it reuses a
-# result only while no record, run or audited step changed: credit.domain.search), for the same
-# address, language and viewer. Each worker keeps its own; nothing else on the page varies.
-_PAGES: OrderedDict[tuple[Any, ...], tuple[SearchResult, str]] = OrderedDict()
-PAGES_KEPT = 512  # about 15 KB a page
-
-
-def search_page(query: str, result: SearchResult) -> str:
-    actor = current_actor()
-    key = (request.full_path, lang(), actor.user, actor.role, actor.department, actor.enterprise_id)
-    found = _PAGES.get(key)
-    if found is not None and found[0] is result:
-        return found[1]
-    page = render_template("public/search.html", query=query, result=result, errors={})
-    _PAGES[key] = (result, page)
-    while len(_PAGES) > PAGES_KEPT:
-        try:
-            _PAGES.popitem(last=False)
-        except KeyError:  # another thread emptied it first
-            break
-    return page
+    return search_page.page(query, result)
 
 
 @bp.get("/enterprises/<int(max=2147483647):enterprise_id>")

@@ -123,6 +123,40 @@ def _data_version(session: Session) -> tuple[Any, ...]:
     return tuple(session.connection().execute(_VERSION).one())
 
 
+def reused(engine: Engine, query: str, *, page: int = 1, per_page: int = PER_PAGE,
+           at: date | None = None) -> SearchResult | None:
+    """The result ``search`` would hand back right now when it is one it keeps, else None (compute it).
+
+    The same key as ``search`` (query, page, day, data version), the data version read with one plain
+    statement on a pooled connection: no session, no transaction to commit. None while the index check
+    is due (``search`` runs it), for a query ``search`` answers without keeping, or one not kept."""
+    query = (query or "").strip()
+    cache = _CACHES.get(engine)
+    if not cache or not query or page < 1 or search_index.check_due(engine):
+        return None
+    return cache.get((query, page, per_page, at or date.today(), _raw_version(engine)))
+
+
+_VERSION_SQL: WeakKeyDictionary[Engine, str] = WeakKeyDictionary()
+
+
+def _raw_version(engine: Engine) -> tuple[Any, ...]:
+    """``_data_version`` through the driver directly (the statement compiled once per engine)."""
+    sql = _VERSION_SQL.get(engine)
+    if sql is None:
+        sql = _VERSION_SQL[engine] = str(_VERSION.compile(dialect=engine.dialect))
+    connection = engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        try:
+            cursor.execute(sql)
+            return tuple(cursor.fetchone() or ())
+        finally:
+            cursor.close()
+    finally:
+        connection.close()  # back to the pool (which ends the driver's transaction)
+
+
 def _search(session: Session, query: str, page: int, per_page: int, at: date) -> SearchResult:
     code = as_code(query)
     if code is not None:

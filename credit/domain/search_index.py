@@ -86,6 +86,11 @@ _CHECKED: WeakKeyDictionary[Engine, float] = WeakKeyDictionary()
 CHECK_EVERY = 2.0  # seconds: a process looks for a resolution run made around it at most this often
 
 
+def check_due(engine: Engine) -> bool:
+    """Whether ``ensure_current`` would look at the database now (else it answers at once)."""
+    return time.monotonic() - _CHECKED.get(engine, -CHECK_EVERY) >= CHECK_EVERY
+
+
 def ensure_current(session: Session) -> int:
     """Re-index what changed since the last refresh when a resolution run happened since; how many.
 
@@ -94,7 +99,7 @@ def ensure_current(session: Session) -> int:
     """
     engine = session.get_bind().engine
     now = time.monotonic()
-    if now - _CHECKED.get(engine, -CHECK_EVERY) < CHECK_EVERY:
+    if not check_due(engine):
         return 0
     state_run = session.scalar(select(SearchState.run_id).where(SearchState.id == 1)) or 0
     run_id = int(session.scalar(select(func.max(ResolutionRun.id))) or 0)
