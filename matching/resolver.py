@@ -70,16 +70,26 @@ class Resolution:
 
 
 def resolve_records(records: Iterable[IdentityRecord], previous: Mapping[Key, int],
-                    judgements: Sequence[Judgement] = (), next_id: int = 1) -> Resolution:
-    """Resolve records into enterprises, keeping previous ids where records stayed together."""
-    clock = _Clock()
+                    judgements: Sequence[Judgement] = (), next_id: int = 1,
+                    profiles_known: Mapping[Key, Profile] | None = None,
+                    hashes_known: Mapping[Key, tuple[int, ...]] | None = None) -> Resolution:
+    """Resolve records into enterprises, keeping previous ids where records stayed together
+    (``profiles_known``, ``hashes_known``: profiles and blocking-key hashes already derived from
+    the same records, by key)."""
+    clock = Clock()
     recs = sorted(records, key=lambda r: r.key)
-    profiles = [profile(r) for r in recs]
+    known, known_hashes = profiles_known or {}, hashes_known or {}
+    profiles = [known.get(r.key) or profile(r) for r in recs]
     del recs
     clear_caches()
     clock.lap("profiles")
     index = {p.key: i for i, p in enumerate(profiles)} if judgements else {}
-    keys = fork_map(key_hashes, profiles)
+    if known_hashes:
+        todo = [p for p in profiles if p.key not in known_hashes]
+        derived = dict(zip((p.key for p in todo), fork_map(key_hashes, todo)))
+        keys = [known_hashes[p.key] if p.key in known_hashes else derived[p.key] for p in profiles]
+    else:
+        keys = fork_map(key_hashes, profiles)
     clock.lap("blocking keys")
     must, cannot, judged = _judgements(judgements, index)
     uf, linked_by = start_clusters(profiles, must, cannot)
@@ -118,7 +128,7 @@ def _assignment(groups: list[list[int]], ids: list[int], profiles: Sequence[Prof
     return assignment, links
 
 
-class _Clock:
+class Clock:
     """Logs how long each step of a resolution took."""
 
     def __init__(self) -> None:

@@ -25,7 +25,8 @@ from matching import store
 from matching.blocking import key_hashes
 from matching.identity import IdentityRecord, Key, key_str, parse_key, profile
 from matching.models import Enterprise, MatchJudgement, RecordLink, ResolutionRun, ReviewItem
-from matching.resolver import DIFFERENT, SAME, Resolution, resolve_records
+from matching.neighbourhood import partners
+from matching.resolver import DIFFERENT, SAME, Clock, Judgement, Resolution, resolve_records
 
 log = logging.getLogger(__name__)
 
@@ -109,23 +110,45 @@ def _resolve_full(conn: Connection, run_id: int) -> ResolveResult:
 
 
 def _resolve_subset(conn: Connection, run_id: int, dirty: set[Key], seeds: set[int]) -> ResolveResult:
-    """Resolve the dirty records with every enterprise they may touch (and the seed enterprises)."""
+    """Resolve the dirty records with every enterprise they may touch (and the seed enterprises):
+    those of the records a full run would pair with a dirty record (``neighbourhood``) or that a
+    judgement ties to one, and the dirty records' own."""
     if not dirty and not seeds:
         return ResolveResult("incremental")
+    clock = Clock()
     views = store.read_views(conn, dirty)
-    hashes = {h for v in views.values() for h in key_hashes(profile(v))}
     dirty_links = store.read_links(conn, dirty)
-    touched = seeds | store.enterprises_of_hashes(conn, hashes) | {v[1] for v in dirty_links.values()}
+    known = {k: profile(v) for k, v in views.items()}
+    hashes = {k: key_hashes(p) for k, p in known.items()}
+    carriers = store.links_of_hashes(conn, {h for hs in hashes.values() for h in hs})
+    for key in dirty:
+        carriers.pop(key, None)
+    near = store.read_views(conn, carriers)
+    known.update((k, profile(v)) for k, v in near.items())
+    clock.lap(f"{len(views)} dirty records and {len(near)} sharing a key read")
+    found = partners([(known[k], hashes[k]) for k in views], [(known[k], carriers[k][1]) for k in near])
+    judgements = store.read_judgements(conn)
+    touched = seeds | {v[1] for v in dirty_links.values()} | {carriers[k][0][1] for k in found} | {
+        v[1] for v in store.read_links(conn, _judged_with(judgements, dirty)).values()}
+    clock.lap(f"{len(found)} partners, {len(touched)} enterprises")
     links = store.links_of_enterprises(conn, touched)
     links.update(dirty_links)
+    views.update((k, near[k]) for k in links if k in near and k not in views)
     views.update(store.read_views(conn, set(links) - set(views)))
-    res = resolve_records(views.values(), {k: v[1] for k, v in links.items()}, store.read_judgements(conn),
-                          store.next_enterprise_id(conn))
+    clock.lap(f"neighbourhood read: {len(views)} records")
+    res = resolve_records(views.values(), {k: v[1] for k, v in links.items()}, judgements,
+                          store.next_enterprise_id(conn), known, hashes)
     _delete_open_reviews(conn, set(views))
     changed = {k for k, v in views.items() if k not in links or links[k][2] != v.source_id}
     result = _write(conn, run_id, "incremental", res, views, links, changed)
     result.changed = len(dirty)
+    clock.lap("written")
     return result
+
+
+def _judged_with(judgements: list[Judgement], keys: set[Key]) -> set[Key]:
+    """The records a judgement pairs with one of ``keys``."""
+    return {b for j in judgements for a, b in ((j.left, j.right), (j.right, j.left)) if a in keys and b not in keys}
 
 
 def _delete_open_reviews(conn: Connection, keys: set[Key]) -> None:

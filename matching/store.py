@@ -127,12 +127,20 @@ def links_of_enterprises(conn: Connection, ids: Iterable[int]) -> dict[Key, tupl
     return out
 
 
-def enterprises_of_hashes(conn: Connection, hashes: Iterable[int]) -> set[int]:
-    """The enterprises of the records carrying any of the blocking-key hashes."""
-    out: set[int] = set()
-    q = select(RL.c.enterprise_id).join(MK, MK.c.link_id == RL.c.id)
+def links_of_hashes(conn: Connection, hashes: Iterable[int]
+                    ) -> dict[Key, tuple[tuple[int, int, int | None], list[int]]]:
+    """key → ((link id, enterprise id, source id), the given hashes it carries) of every linked
+    record carrying any of the blocking-key hashes."""
+    out: dict[Key, tuple[tuple[int, int, int | None], list[int]]] = {}
+    q = select(MK.c.key_hash, RL.c.department, RL.c.record_type, RL.c.record_id, RL.c.id, RL.c.enterprise_id,
+               RL.c.source_id).join(RL, RL.c.id == MK.c.link_id)
     for part in chunks(sorted(set(hashes))):
-        out.update(r[0] for r in conn.execute(q.where(MK.c.key_hash.in_(list(part))).distinct()))
+        for r in conn.execute(q.where(MK.c.key_hash.in_(list(part)))):
+            key = (r[1], r[2], r[3])
+            found = out.get(key)
+            if found is None:
+                found = out[key] = ((r[4], r[5], r[6]), [])
+            found[1].append(r[0])
     return out
 
 
