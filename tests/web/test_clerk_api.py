@@ -184,7 +184,7 @@ def test_an_upload_may_exceed_the_app_s_request_limit_up_to_the_upload_limit(eng
                        "Content-Type": "application/json"}).status_code == 413  # other routes keep theirs
 
 
-def test_an_upload_lands_in_the_upload_folder_once_and_a_refused_one_leaves_nothing(engine, client, tokens, folders,
+def test_an_upload_lands_in_the_upload_folder_once_and_a_refused_one_leaves_nothing(engine, client, tokens, folders,  # noqa: F811
                                                                                    monkeypatch):
     from credit.domain import batch_files
 
@@ -207,7 +207,7 @@ def test_an_upload_lands_in_the_upload_folder_once_and_a_refused_one_leaves_noth
     assert [p for p in (folders / "uploads").iterdir() if p.is_file()] == stored
 
 
-def test_a_spool_a_killed_process_left_is_deleted_after_a_day(client, tokens, folders):
+def test_a_spool_a_killed_process_left_is_deleted_after_a_day(client, tokens, folders):  # noqa: F811
     import os
     import time
 
