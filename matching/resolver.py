@@ -16,11 +16,12 @@ from matching.blocking import block_groups, build_blocks, key_hashes
 from matching.clustering import Clusters, Edge, cluster, start_clusters
 from matching.features import LINK_THRESHOLD, REVIEW_THRESHOLD, fast_score, score
 from matching.identity import IdentityRecord, Key, Profile, clear_caches, profile
+from matching.kinds import EventKind, Verdict
 from matching.parallel import fork_map, fork_parts
 
 log = logging.getLogger(__name__)
 
-SAME, DIFFERENT = "same", "different"
+SAME, DIFFERENT = Verdict.SAME, Verdict.DIFFERENT
 
 
 @dataclass(frozen=True)
@@ -29,14 +30,14 @@ class Judgement:
 
     left: Key
     right: Key
-    verdict: str  # same | different
+    verdict: Verdict
 
 
 @dataclass(frozen=True)
 class Event:
     """new: a new enterprise; merge: enterprise_id merged into other_id; split: other_id split off."""
 
-    kind: str
+    kind: EventKind
     enterprise_id: int
     other_id: int | None = None
     detail: str = ""
@@ -65,7 +66,7 @@ class Resolution:
     block_keys: dict[Key, tuple[int, ...]] = field(default_factory=dict)  # hashed blocking keys
     next_id: int = 1
 
-    def count(self, kind: str) -> int:
+    def count(self, kind: EventKind) -> int:
         return sum(1 for e in self.events if e.kind == kind)
 
 
@@ -225,7 +226,7 @@ def assign_ids(groups: list[list[Key]], previous: Mapping[Key, int], next_id: in
         if ids[gi] is None:
             ids[gi], next_id = next_id, next_id + 1
             if not c:
-                events.append(Event("new", ids[gi]))  # type: ignore[arg-type]
+                events.append(Event(EventKind.NEW, next_id - 1))
     final = [int(x) for x in ids]  # type: ignore[arg-type]
     events += _merges_and_splits(counts, final, taken)
     return final, events, next_id
@@ -240,9 +241,9 @@ def _merges_and_splits(counts: list[Counter[int]], ids: list[int], taken: dict[i
     for old in sorted(parts):
         if old not in taken:
             _, gi = min(parts[old], key=lambda p: (-p[0], ids[p[1]]))
-            events.append(Event("merge", old, ids[gi], f"{sum(n for n, _ in parts[old])} records"))
+            events.append(Event(EventKind.MERGE, old, ids[gi], f"{sum(n for n, _ in parts[old])} records"))
             continue
         for n, gi in sorted(parts[old], key=lambda p: ids[p[1]]):
             if gi != taken[old]:
-                events.append(Event("split", old, ids[gi], f"{n} records"))
+                events.append(Event(EventKind.SPLIT, old, ids[gi], f"{n} records"))
     return events

@@ -24,6 +24,7 @@ from credit.kernel.models import SourceRecord, utcnow
 from matching import store
 from matching.blocking import key_hashes
 from matching.identity import IdentityRecord, Key, key_str, parse_key, profile
+from matching.kinds import EventKind, ReviewStatus, RunMode, Verdict
 from matching.models import Enterprise, MatchJudgement, RecordLink, ResolutionRun, ReviewItem
 from matching.neighbourhood import partners
 from matching.resolver import DIFFERENT, SAME, Clock, Judgement, Resolution, resolve_records
@@ -41,7 +42,7 @@ class MatchingError(InvalidInput):
 class ResolveResult:
     """What one ``resolve`` run changed."""
 
-    mode: str
+    mode: RunMode
     records: int = 0
     changed: int = 0
     new: list[int] = field(default_factory=list)
@@ -81,9 +82,9 @@ def _resolve(engine: Engine, full: bool) -> ResolveResult:
     with engine.begin() as conn:
         watermark = store.last_watermark(conn)
         top = store.max_source_id(conn)
-        mode = "full" if full or watermark is None else "incremental"
+        mode = RunMode.FULL if full or watermark is None else RunMode.INCREMENTAL
         run_id = _start_run(conn, mode, top)
-        if mode == "full":
+        if mode == RunMode.FULL:
             result = _resolve_full(conn, run_id)
         else:
             result = _resolve_subset(conn, run_id, store.dirty_keys(conn, watermark or 0), set())
@@ -93,8 +94,8 @@ def _resolve(engine: Engine, full: bool) -> ResolveResult:
     return result
 
 
-def _start_run(conn: Connection, mode: str, top: int) -> int:
-    return int(conn.execute(insert(ResolutionRun).values(mode=mode, max_source_id=top, started_at=utcnow())
+def _start_run(conn: Connection, mode: RunMode, top: int) -> int:
+    return int(conn.execute(insert(ResolutionRun).values(mode=mode.value, max_source_id=top, started_at=utcnow())
                             .returning(ResolutionRun.id)).scalar_one())
 
 
@@ -105,8 +106,8 @@ def _resolve_full(conn: Connection, run_id: int) -> ResolveResult:
     res = resolve_records(views.values(), {k: v[1] for k, v in links.items()}, store.read_judgements(conn),
                           store.next_enterprise_id(conn))
     changed = {k for k, v in views.items() if k not in links or links[k][2] != v.source_id}
-    conn.execute(delete(ReviewItem).where(ReviewItem.status == "open"))
-    return _write(conn, run_id, "full", res, views, links, changed)
+    conn.execute(delete(ReviewItem).where(ReviewItem.status == ReviewStatus.OPEN))
+    return _write(conn, run_id, RunMode.FULL, res, views, links, changed)
 
 
 def _resolve_subset(conn: Connection, run_id: int, dirty: set[Key], seeds: set[int]) -> ResolveResult:
@@ -114,7 +115,7 @@ def _resolve_subset(conn: Connection, run_id: int, dirty: set[Key], seeds: set[i
     those of the records a full run would pair with a dirty record (``neighbourhood``) or that a
     judgement ties to one, and the dirty records' own."""
     if not dirty and not seeds:
-        return ResolveResult("incremental")
+        return ResolveResult(RunMode.INCREMENTAL)
     clock = Clock()
     views = store.read_views(conn, dirty)
     dirty_links = store.read_links(conn, dirty)
@@ -140,7 +141,7 @@ def _resolve_subset(conn: Connection, run_id: int, dirty: set[Key], seeds: set[i
                           store.next_enterprise_id(conn), known, hashes)
     _delete_open_reviews(conn, set(views))
     changed = {k for k, v in views.items() if k not in links or links[k][2] != v.source_id}
-    result = _write(conn, run_id, "incremental", res, views, links, changed)
+    result = _write(conn, run_id, RunMode.INCREMENTAL, res, views, links, changed)
     result.changed = len(dirty)
     clock.lap("written")
     return result
@@ -154,11 +155,11 @@ def _judged_with(judgements: list[Judgement], keys: set[Key]) -> set[Key]:
 def _delete_open_reviews(conn: Connection, keys: set[Key]) -> None:
     names = sorted(key_str(k) for k in keys)
     for part in store.chunks(names):
-        conn.execute(delete(ReviewItem).where(ReviewItem.status == "open",
+        conn.execute(delete(ReviewItem).where(ReviewItem.status == ReviewStatus.OPEN,
                                               ReviewItem.left_key.in_(list(part)) | ReviewItem.right_key.in_(list(part))))
 
 
-def _write(conn: Connection, run_id: int, mode: str, res: Resolution, views: dict[Key, IdentityRecord],
+def _write(conn: Connection, run_id: int, mode: RunMode, res: Resolution, views: dict[Key, IdentityRecord],
            links: dict[Key, LinkRow], changed: set[Key]) -> ResolveResult:
     result = ResolveResult(mode, records=len(views), changed=len(changed))
     now = store.stamp(conn, utcnow())
@@ -166,14 +167,14 @@ def _write(conn: Connection, run_id: int, mode: str, res: Resolution, views: dic
     new_ids = sorted(set(res.assignment.values()) - old_ids)
     store.executemany(conn, "INSERT INTO enterprises (id, status, created_at, updated_at) VALUES (?, 'active', ?, ?)",
                       [(i, now, now) for i in new_ids])
-    result.new = [e.enterprise_id for e in res.events if e.kind == "new"]
-    result.merges = [(e.enterprise_id, e.other_id or 0) for e in res.events if e.kind == "merge"]
-    result.splits = [(e.enterprise_id, e.other_id or 0) for e in res.events if e.kind == "split"]
+    result.new = [e.enterprise_id for e in res.events if e.kind == EventKind.NEW]
+    result.merges = [(e.enterprise_id, e.other_id or 0) for e in res.events if e.kind == EventKind.MERGE]
+    result.splits = [(e.enterprise_id, e.other_id or 0) for e in res.events if e.kind == EventKind.SPLIT]
     store.executemany(conn, "UPDATE enterprises SET status = 'merged', successor_id = ?, updated_at = ? WHERE id = ?",
                       [(new, now, old) for old, new in result.merges])
     store.executemany(conn, "INSERT INTO enterprise_events (run_id, kind, enterprise_id, other_id, detail, created_at)"
                       " VALUES (?, ?, ?, ?, ?, ?)",
-                      [(run_id, e.kind, e.enterprise_id, e.other_id, e.detail, now) for e in res.events])
+                      [(run_id, e.kind.value, e.enterprise_id, e.other_id, e.detail, now) for e in res.events])
     result.relinked = _write_links(conn, res, views, links, changed, now)
     result.reviews = _write_reviews(conn, res, run_id, now)
     store.fix_sequences(conn)
@@ -221,7 +222,7 @@ def _write_reviews(conn: Connection, res: Resolution, run_id: int, now: Any) -> 
     for part in store.chunks(pairs):
         lefts = [p[0] for p in part]
         existing.update((a, b) for a, b in conn.execute(select(t.c.left_key, t.c.right_key).where(t.c.left_key.in_(lefts))))
-    rows = [(a, b, r.score, r.explanation, r.left_summary, r.right_summary, "open", run_id, now)
+    rows = [(a, b, r.score, r.explanation, r.left_summary, r.right_summary, ReviewStatus.OPEN.value, run_id, now)
             for (a, b), r in zip(pairs, res.reviews) if (a, b) not in existing]
     store.executemany(conn, "INSERT INTO review_items (left_key, right_key, score, explanation, left_summary,"
                       " right_summary, status, run_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
@@ -290,7 +291,7 @@ def list_reviews(engine: Engine, limit: int | None = 100) -> ReviewList:
     """The open review queue with both sides, their current enterprises and the explanation."""
     t = ReviewItem.__table__
     with engine.connect() as conn:
-        q = select(t).where(t.c.status == "open").order_by(t.c.score.desc(), t.c.id)
+        q = select(t).where(t.c.status == ReviewStatus.OPEN).order_by(t.c.score.desc(), t.c.id)
         rows = [dict(r._mapping) for r in conn.execute(q.limit(limit) if limit else q)]
         keys = {parse_key(r[s]) for r in rows for s in ("left_key", "right_key")}
         links = store.read_links(conn, keys)
@@ -315,17 +316,18 @@ def judge(engine: Engine, left: str, right: str, verdict: str, judged_by: str | 
     different, then re-resolve the enterprises involved. The judgement wins on every later run."""
     if verdict not in (SAME, DIFFERENT):
         raise MatchingError(f"verdict must be same or different, not {verdict!r}")
+    verdict = Verdict(verdict)
     with engine.begin() as conn:
         a, b = _record_of(conn, left), _record_of(conn, right)
         if a == b:
             raise MatchingError("a record cannot be judged against itself")
-        conn.execute(insert(MatchJudgement).values(left_key=key_str(a), right_key=key_str(b), verdict=verdict,
+        conn.execute(insert(MatchJudgement).values(left_key=key_str(a), right_key=key_str(b), verdict=verdict.value,
                                                    judged_by=judged_by, note=note, created_at=utcnow()))
         seeds = {v[1] for v in store.read_links(conn, [a, b]).values()}
         _close_reviews(conn, seeds)
-        run_id = _start_run(conn, "judgement", store.last_watermark(conn) or 0)
+        run_id = _start_run(conn, RunMode.JUDGEMENT, store.last_watermark(conn) or 0)
         result = _resolve_subset(conn, run_id, {a, b}, seeds)
-        result.mode = "judgement"
+        result.mode = RunMode.JUDGEMENT
     return JudgeResult(key_str(a), key_str(b), verdict, result)
 
 
@@ -356,7 +358,8 @@ def _close_reviews(conn: Connection, enterprises: set[int]) -> None:
     members = {key_str(k) for k in store.links_of_enterprises(conn, enterprises)}
     t = ReviewItem.__table__
     ids = [r[0] for part in store.chunks(sorted(members))
-           for r in conn.execute(select(t.c.id, t.c.right_key).where(t.c.status == "open", t.c.left_key.in_(list(part))))
+           for r in conn.execute(select(t.c.id, t.c.right_key)
+                                 .where(t.c.status == ReviewStatus.OPEN, t.c.left_key.in_(list(part))))
            if r[1] in members]
     for part in store.chunks(ids):
-        conn.execute(update(ReviewItem).where(ReviewItem.id.in_(list(part))).values(status="judged"))
+        conn.execute(update(ReviewItem).where(ReviewItem.id.in_(list(part))).values(status=ReviewStatus.JUDGED.value))

@@ -16,6 +16,7 @@ from sqlalchemy import Connection, func, select
 
 from credit.kernel.models import SourceRecord
 from matching.identity import IDENTITY_COLUMNS, IdentityRecord, Key, latest_views, parse_key
+from matching.kinds import Verdict
 from matching.models import Enterprise, MatchJudgement, MatchKey, RecordLink, ResolutionRun
 from matching.resolver import Judgement
 
@@ -97,7 +98,7 @@ def next_enterprise_id(conn: Connection) -> int:
 def read_judgements(conn: Connection) -> list[Judgement]:
     """Every judgement, oldest first (the resolver lets the latest on a pair win)."""
     q = select(MatchJudgement.left_key, MatchJudgement.right_key, MatchJudgement.verdict).order_by(MatchJudgement.id)
-    return [Judgement(parse_key(a), parse_key(b), v) for a, b, v in conn.execute(q)]
+    return [Judgement(parse_key(a), parse_key(b), Verdict(v)) for a, b, v in conn.execute(q)]
 
 
 def read_all_links(conn: Connection) -> dict[Key, tuple[int, int, int | None]]:
