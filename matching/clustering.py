@@ -3,8 +3,8 @@
 Must-links (a person judged two records the same) are applied first and unconditionally.
 Cannot-links keep two components apart whatever the score: two different valid USCCs, two
 different valid organization codes (not one swap apart), individual businesses run by different
-people (operator ID numbers as stated, or as read from a 20-character taxpayer id where the number
-passes its check), a branch and
+people (operator ID numbers, as stated or as read from a 20-character taxpayer id, unless one
+side's number fails its check where the other's passes: a mistyped number is no other person), a branch and
 its head office (or two different branches), and a person's judgement that two are different.
 Name-only evidence (an edge no identifier supports) also never joins components known to be in
 other cities, nor individual businesses known to be in other districts or at other addresses: a
@@ -16,14 +16,16 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
-from credit.kernel.identifiers import gb11643_valid
 from matching import regions
 from matching.codes import any_swap
-from matching.identity import Profile, person_id
+from matching.identity import Profile
+from matching.people import other_people
+
+_NONE: frozenset[str] = frozenset()
 
 # what a component knows about itself, one set per kind (None: nothing known), by position
-USCCS, ORGS, OPERATORS, BRANCHES, FORBIDDEN, REGIONS, DISTRICTS, ADDRESSES = range(8)
-Facts = list  # [frozenset | None] * 8
+USCCS, ORGS, OPERATORS, BRANCHES, FORBIDDEN, REGIONS, DISTRICTS, ADDRESSES, CHECKED = range(9)
+Facts = list  # [frozenset | None] * 9
 
 
 class Clusters:
@@ -44,12 +46,13 @@ class Clusters:
             facts = [
                 codes.valid_usccs or None,
                 codes.valid_orgs or None,
-                _operator(p) if p.individual and p.persons else None,
+                p.persons if p.individual and p.persons else None,
                 _one(shared, "branch", p.branch) if p.branch is not None else None,
                 None,
                 _one(shared, "region", p.region) if p.region else None,
                 _one(shared, "district", p.district) if p.individual and p.district else None,
                 _one(shared, "address", _street(p.address)) if p.individual and len(p.address) >= 6 else None,
+                p.checked if p.individual and p.checked else None,
             ]
             if any(facts):
                 self.facts[i] = facts
@@ -66,7 +69,7 @@ class Clusters:
     def _facts(self, root: int) -> Facts:
         facts = self.facts[root]
         if facts is None:
-            facts = self.facts[root] = [None] * 8
+            facts = self.facts[root] = [None] * 9
         return facts
 
     def forbid(self, i: int, j: int) -> None:
@@ -80,10 +83,13 @@ class Clusters:
         a, b = self.facts[ri], self.facts[rj]
         if a is None or b is None:
             return False
-        for kind in (USCCS, BRANCHES, OPERATORS):
+        for kind in (USCCS, BRANCHES):
             x, y = a[kind], b[kind]
             if x and y and x.isdisjoint(y):
                 return True
+        x, y = a[OPERATORS], b[OPERATORS]
+        if x and y and other_people(x, a[CHECKED] or _NONE, y, b[CHECKED] or _NONE):
+            return True
         x, y = a[ORGS], b[ORGS]
         if x and y and x.isdisjoint(y) and not any_swap(x, y):
             return True
@@ -134,18 +140,7 @@ class Clusters:
 
 def _street(address: str) -> str:
     """An address without its province, city and county (written with or without them)."""
-    return regions.split_county(address)[2]
-
-
-def _operator(p: Profile) -> frozenset[str] | None:
-    """The operator's ID number as a record states it (法定代表人证件号码), or as a 20-character
-    taxpayer id carries it where that number passes its GB 11643 check (the pseudonym keeps the
-    check's verdict): one with two digits transposed would read as another person, so it is
-    evidence, never a bar."""
-    found = {person_id(p.record.legal_rep_id)} if p.record is not None and p.record.legal_rep_id else set()
-    found.update(x for x in (person_id(t[:18]) for t in p.codes.tax20) if gb11643_valid(x))
-    found.discard("")
-    return frozenset(found) if found else None
+    return regions.street(address)
 
 
 def _one(shared: dict[tuple[str, str], frozenset[str]], kind: str, value: str) -> frozenset[str]:

@@ -24,6 +24,7 @@ from matching.people import (
     generic_individual,
     named_after_operator,
     operators_name_misspelt,
+    other_people,
     rep_is_the_name,
     same_address,
     same_county_name,
@@ -290,8 +291,8 @@ def fast_score(a: Profile, b: Profile) -> tuple[float, bool]:
     (``code_evidence``). The individual-business features are the declared ones, applied as declared."""
     total, evidence = _code_points(a.codes, b.codes) if a.codes.usccs or a.codes.orgs or a.codes.reg_nos or \
         a.codes.loan_cards or a.codes.tax20 else (0.0, False)
-    other_persons = bool(a.persons and b.persons) and a.persons.isdisjoint(b.persons)
-    person = bool(a.persons and b.persons) and not other_persons and not (
+    other_persons = bool(a.persons and b.persons) and other_people(a.persons, a.checked, b.persons, b.checked)
+    person = bool(a.persons and b.persons) and not a.persons.isdisjoint(b.persons) and not (
         a.codes.tax20 and b.codes.tax20 and a.codes.tax20.isdisjoint(b.codes.tax20))
     if a.names and b.names:
         sim, former = _best_name(a, b)

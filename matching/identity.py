@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
-from credit.kernel.identifiers import to_halfwidth
+from credit.kernel.identifiers import gb11643_valid, to_halfwidth
 from matching import regions
 from matching.codes import Codes, collect
 from matching.codes import clear_caches as clear_code_caches
@@ -82,6 +82,9 @@ class Profile:
     branch: str | None  # None: no name; "" head office or sole; else the branch part
     persons: frozenset[str] = frozenset()  # ID numbers of the legal representative / operator
     record: IdentityRecord | None = field(default=None, repr=False)
+    # the ID numbers of ``persons`` that pass their GB 11643 check (the pseudonym keeps the verdict):
+    # only these can tell two people apart; a mistyped one is evidence when equal, never a bar
+    checked: frozenset[str] = frozenset()
 
     @property
     def summary(self) -> str:
@@ -111,9 +114,17 @@ def profile(rec: IdentityRecord) -> Profile:
     rep = _rep(rec.legal_rep) if rec.legal_rep else ""
     # a business known by its operator's name (周旭红, 张三副食店) is an individual business too
     operator_named = bool(names) and bool(rep) and not names[0].form and not names[0].branch and rep in names[0].core
+    # a USCC of another kind (91 a company, 12 an institution …) outweighs a name that reads like a shop's
+    by_name = (name_individual or operator_named) and not any(u[:2] != "92" for u in codes.valid_usccs)
+    individual = code_individual or by_name
+    if not district and not (names and names[0].county) and individual and codes.division:
+        # an individual business registers with its county's market supervision: the division code
+        # of its USCC or registration number is its county (the operator's ID number's is not)
+        district = regions.county_of(codes.division)
     return Profile(rec.key, names, codes, rep, address, district or (names[0].county if names else ""),
                    regions.finest(name_region, addr_region, div_region), name_region, addr_region,
-                   code_individual or name_individual or operator_named, branch, persons, rec)
+                   individual, branch, persons, rec,
+                   _checked(persons) if persons else _NO_PERSONS)
 
 
 _NO_PERSONS: frozenset[str] = frozenset()
@@ -135,6 +146,13 @@ def _persons(legal_rep_id: str, tax20: frozenset[str]) -> frozenset[str]:
     found.update(person_id(t[:18]) for t in tax20)
     found.discard("")
     return frozenset(found) if found else _NO_PERSONS
+
+
+@lru_cache(maxsize=1 << 18)
+def _checked(persons: frozenset[str]) -> frozenset[str]:
+    """The ID numbers that pass their own check character."""
+    found = frozenset(x for x in persons if gb11643_valid(x))
+    return persons if len(found) == len(persons) else found if found else _NO_PERSONS
 
 
 # Records of one enterprise repeat their names, codes, addresses and people: each part is derived
@@ -160,10 +178,14 @@ def _code_part(values: tuple[str, ...]) -> tuple[Codes, str | None, bool]:
 
 @lru_cache(maxsize=1 << 20)
 def _address_part(raw: str) -> tuple[str, str | None, str]:
-    """The cleaned address, its region and its district."""
+    """The cleaned address, its region and its district. An address that is only a place
+    (``长沙市岳麓区``, as a spot check's 所在地 often is) gives its region and district and no
+    address to compare: it is not another shop's address."""
     address = _clean_text(raw)
-    region, district = regions.address_region(address) if address else (None, "")
-    return address, region, district
+    if not address:
+        return "", None, ""
+    region, district, street = regions.split_county(address, 0)
+    return (address if len(street) >= 2 else ""), region, district
 
 
 @lru_cache(maxsize=1 << 18)
@@ -173,7 +195,7 @@ def _rep(raw: str) -> str:
 
 def clear_caches() -> None:
     """Forget the derived parts (after a run has built its profiles: the memory is better used)."""
-    for cached in (_name_part, _code_part, _address_part, _rep, _persons):
+    for cached in (_name_part, _code_part, _address_part, _rep, _persons, _checked):
         cached.cache_clear()
     clear_code_caches()
 

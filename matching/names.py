@@ -44,7 +44,9 @@ INDUSTRIES = (
     "厂", "店", "馆", "部", "行", "中心", "科技发展", "工贸", "电商", "安装", "市政", "园林", "绿化",
     "交通", "水利", "路桥", "钢结构", "混凝土", "石材", "木业", "纸业", "茶业", "酒业", "粮油", "水产",
 )
-_INDIVIDUAL_ENDS = ("店", "馆", "铺", "坊", "部", "摊")
+# the organisational forms of an individual business's name (个体工商户名称登记管理办法: 厂, 店, 馆,
+# 部, 行, 中心 …); a name with none of them and no legal form may still be one (its codes tell)
+_INDIVIDUAL_ENDS = ("店", "馆", "铺", "坊", "部", "摊", "行", "厂", "场", "中心", "诊所", "室", "屋", "吧")
 
 
 @dataclass(frozen=True, slots=True)

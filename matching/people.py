@@ -32,7 +32,17 @@ def same_legal_rep(a: Profile, b: Profile) -> float:
 
 def _other_persons(a: Profile, b: Profile) -> bool:
     """Both records name their representative's ID number and the numbers differ: namesakes."""
-    return bool(a.persons and b.persons) and a.persons.isdisjoint(b.persons)
+    return bool(a.persons and b.persons) and other_people(a.persons, a.checked, b.persons, b.checked)
+
+
+def other_people(x: frozenset[str], x_checked: frozenset[str], y: frozenset[str], y_checked: frozenset[str]) -> bool:
+    """Whether two sets of ID numbers (each with its members passing their GB 11643 check) are two
+    people's: they share no number, and not only because one side knows only failing numbers
+    where the other knows a passing one: a digit mistyped or two transposed always fail the check
+    (the pseudonym keeps its verdict), so such a number may be a misspelling of the other's.
+    Passing numbers on both sides, or failing ones on both (a source that never writes the check
+    character), tell two people apart."""
+    return x.isdisjoint(y) and bool(x_checked) == bool(y_checked)
 
 
 def different_legal_rep(a: Profile, b: Profile) -> float:

@@ -8,6 +8,8 @@ code inside a USCC (characters 3-8). Regions are compared as codes: ``"43"`` a p
 from __future__ import annotations
 
 import re
+from functools import cache
+from pathlib import Path
 
 PROVINCES: dict[str, str] = {
     "11": "北京", "12": "天津", "13": "河北", "14": "山西", "15": "内蒙古", "21": "辽宁", "22": "吉林",
@@ -87,18 +89,19 @@ def strip_prefix(text: str) -> tuple[str | None, str]:
     return region, text
 
 
-def split_county(text: str) -> tuple[str | None, str, str]:
+def split_county(text: str, rest: int = 2) -> tuple[str | None, str, str]:
     """Read a leading province / city and county-level division off ``text``: (finest region
     code, the county division as written, e.g. ``岳麓区``, or "", the rest). The county is read
-    before a further city name would be (长沙市长沙县 is the county 长沙县 of 长沙)."""
+    before a further city name would be (长沙市长沙县 is the county 长沙县 of 长沙). At least
+    ``rest`` characters are left (a name is more than its place; an address may be only a place)."""
     region: str | None = None
     while True:
         county = (_COUNTY_AFTER_CITY if region else _COUNTY_ALONE).match(text)
-        if county and len(text) - county.end() >= 2 and county.group() not in NAME_TO_CODE and \
+        if county and len(text) - county.end() >= rest and county.group() not in NAME_TO_CODE and \
                 code_of(county.group()) is None:
             return region, county.group(), text[county.end():]
         m = _PREFIX.match(text)
-        if not m or len(text) - m.end() < 2:
+        if not m or len(text) - m.end() < rest:
             return region, "", text
         code = code_of(m.group())
         if code is None:
@@ -119,10 +122,34 @@ def division_region(division: str) -> str | None:
     return division[:2] if division[:2] in PROVINCES else None
 
 
+@cache
+def _counties() -> dict[str, str]:
+    """County-level division codes and names (matching/data/counties.txt)."""
+    out: dict[str, str] = {}
+    with open(Path(__file__).with_name("data") / "counties.txt", encoding="utf-8") as fh:
+        for line in fh:
+            if line[:1].isdigit():
+                code, name = line.split()
+                out[code] = name
+    return out
+
+
+def county_of(division: str) -> str:
+    """The county-level division (岳麓区) a 6-digit division code names, or "" (a city's own code,
+    one the table does not know)."""
+    return _counties().get(division, "") if len(division) == 6 and not division.endswith("00") else ""
+
+
 def address_region(address: str) -> tuple[str | None, str]:
     """The region code of an address and its district (…区/县), as far as they can be read."""
-    region, county, _ = split_county(address)
+    region, county, _ = split_county(address, 0)
     return region, county
+
+
+def street(address: str) -> str:
+    """An address without its province, city and county (written with or without them); "" when
+    the address is only a place (a spot check's 所在地 of ``长沙市岳麓区``)."""
+    return split_county(address, 0)[2]
 
 
 def finest(*found: str | None) -> str | None:

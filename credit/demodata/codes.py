@@ -9,7 +9,6 @@ import random
 from collections.abc import Sequence
 from typing import Any
 
-from stdnum.cn import ric
 from stdnum.cn.uscc import calc_check_digit as uscc_check_char
 from stdnum.iso7064 import mod_11_10
 
@@ -24,7 +23,7 @@ from credit.demodata.vocab import (
     SURNAMES,
     TRADE_CHARS,
 )
-from credit.kernel.identifiers import org_code_check
+from credit.kernel.identifiers import gb11643_check, org_code_check
 
 _DIVISION_INDEX = {d[0]: d for d in DIVISIONS}
 _HUNAN = tuple(d for d in DIVISIONS if d[0].startswith("43"))
@@ -64,7 +63,7 @@ def _id_number(rng: random.Random, division: str) -> str:
     """A valid 18-character resident ID number (GB 11643)."""
     birth = _rand_date(rng, dt.date(1960, 1, 1), dt.date(1998, 12, 31))
     body = f"{division}{birth:%Y%m%d}{rng.randrange(1000):03d}"
-    return body + ric.calc_check_digit(body)
+    return body + gb11643_check(body)
 
 
 def make_org_code(rng: random.Random, new_style: bool) -> str:

@@ -147,6 +147,19 @@ def mess_amount(value: float, col_type: str, rng: random.Random) -> tuple[str, s
     return f"{value:,.2f}", "amount.thousands"
 
 
+def mess_id_number(number: str, rng: random.Random) -> tuple[str, str]:
+    """A person's ID number as a clerk mistypes it: two adjacent digits transposed or one digit
+    wrong (the GB 11643 check character then fails, as it always does for these)."""
+    body = number[:17]
+    if rng.random() < 0.5:
+        typed = _transpose(body, rng)
+        if typed != body:
+            return typed + number[17:], "id_number.transpose"
+    i = rng.randrange(6, 17)
+    digit = rng.choice([d for d in "0123456789" if d != body[i]])
+    return body[:i] + digit + body[i + 1:] + number[17:], "id_number.digit"
+
+
 def mess_record(rt: RecordType, values: dict[str, Any], e: Enterprise, rng: random.Random,
                 cfg: MessConfig) -> list[str]:
     """Mess up one record in place; the tags of what was done."""
@@ -162,6 +175,9 @@ def mess_record(rt: RecordType, values: dict[str, Any], e: Enterprise, rng: rand
             tags.append(tag)
         elif col.type in CODE_TYPES and v and rng.random() < cfg.code and col.type != "loan_card_no":
             values[col.key], tag = mess_code(v, col.type, e, rng)
+            tags.append(tag)
+        elif col.type == "id_number" and v and rng.random() < cfg.code / 3:
+            values[col.key], tag = mess_id_number(str(v), rng)
             tags.append(tag)
         elif col.type == "date" and isinstance(v, dt.date) and rng.random() < cfg.date:
             values[col.key], tag = mess_date(v, rng, may_empty=col.key != rt.date_field)

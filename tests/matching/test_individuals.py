@@ -13,9 +13,9 @@ from tests.matching.conftest import add, rec, uscc
 from tests.matching.test_resolver import R, same
 from tests.matching.test_service import links
 
-ID_A = "43010219800101123X"  # household registered in 长沙 芙蓉区
-ID_B = "110101198505052341"  # registered in 北京: the shop is in 长沙 all the same
-ID_C = "430104197703030021"
+ID_A = "430102198001011233"  # household registered in 长沙 芙蓉区
+ID_B = "110101198505052345"  # registered in 北京: the shop is in 长沙 all the same
+ID_C = "430104197703030023"
 
 
 def test_a_name_carries_its_county_division() -> None:

@@ -234,8 +234,8 @@ def test_a_name_only_record_does_not_chain_namesakes_in_other_places() -> None:
     assert not same(res, "c/reg/3", "c/reg/4")
 
 
-ID_LIU = "43010219800101123X"
-ID_LIU2 = "430203198505052345"
+ID_LIU = "430102198001011233"
+ID_LIU2 = "430203198505052348"
 
 
 def test_operator_id_ties_a_generic_tax_record_to_its_business() -> None:
@@ -287,9 +287,9 @@ def test_namesake_operators_with_different_id_numbers_stay_apart() -> None:
     """Same generic name, same operator name, different ID numbers: two businesses, whatever
     name-and-representative-only records would bridge them."""
     recs = [R("c/reg/1", name="刘记五金店", legal_rep="刘平辉", address="陕西省西安市解放西路946号"),
-            R("c/pen/1", name="刘记五金店", legal_rep="刘平辉", legal_rep_id="610100197111135912"),
-            R("p/case/2", name="刘记五金店", legal_rep="刘平辉", legal_rep_id="43020219860330585X"),
-            R("t/rate/2", name="刘记五金店", taxpayer_id="43020219860330585X01"),
+            R("c/pen/1", name="刘记五金店", legal_rep="刘平辉", legal_rep_id="610100197111135911"),
+            R("p/case/2", name="刘记五金店", legal_rep="刘平辉", legal_rep_id="430202198603305859"),
+            R("t/rate/2", name="刘记五金店", taxpayer_id="43020219860330585901"),
             R("c/reg/2", name="刘记五金店", legal_rep="刘平辉", address="湖南省株洲市荷塘区建设路301号")]
     res = resolve_records(recs, {})
     assert not same(res, "c/pen/1", "p/case/2")

@@ -1,0 +1,119 @@
+"""Cases seen in department files built from the exchange contract alone, each once a miss or a
+false merge: a mistyped operator ID number, the organisational forms of individual businesses
+beyond 店/馆/部, and a spot check whose 所在地 is only a district. ID numbers here stand for the
+keyed pseudonyms ingest stores (same shape, same check verdict)."""
+
+from __future__ import annotations
+
+from credit.kernel.identifiers import gb11643_valid
+from matching.identity import profile
+from matching.names import parse
+from matching.resolver import resolve_records
+from tests.matching.conftest import uscc
+from tests.matching.test_resolver import R, same
+
+LIU = "430102198001011233"       # passes its check
+LIU_TYPO = "430102198001011323"  # two digits transposed: fails it
+WANG = "430104197703030023"
+
+
+def test_the_ids_used_here_are_what_they_claim() -> None:
+    assert gb11643_valid(LIU) and gb11643_valid(WANG) and not gb11643_valid(LIU_TYPO)
+
+
+def test_a_mistyped_operator_id_does_not_split_one_business() -> None:
+    """The penalty's clerk transposed two digits of 法定代表人证件号码. The USCC is the same: one
+    business. The mistyped number is not another person, so it bars nothing."""
+    recs = [R("c/reg/1", name="长沙市岳麓区刘记商行", uscc=uscc(1, "430104", "92"), legal_rep="刘伟",
+              address="湖南省长沙市岳麓区麓谷大道1号"),
+            R("t/rate/1", name="长沙市岳麓区刘记商行", taxpayer_id=LIU + "01"),
+            R("c/pen/1", name="刘记商行", uscc=uscc(1, "430104", "92"), legal_rep="刘伟", legal_rep_id=LIU_TYPO),
+            R("p/case/1", name="刘记商行", legal_rep="刘伟", legal_rep_id=LIU)]
+    res = resolve_records(recs, {})
+    assert same(res, "c/reg/1", "c/pen/1")
+    assert same(res, "c/reg/1", "t/rate/1") and same(res, "t/rate/1", "p/case/1")
+    p = profile(recs[2])
+    assert p.persons and not p.checked
+
+
+def test_two_valid_operator_ids_still_mean_two_people() -> None:
+    recs = [R("p/case/1", name="刘记商行", legal_rep="刘伟", legal_rep_id=LIU,
+              address="湖南省长沙市岳麓区麓谷大道1号"),
+            R("p/case/2", name="刘记商行", legal_rep="刘伟", legal_rep_id=WANG,
+              address="湖南省长沙市岳麓区麓谷大道1号")]
+    assert not same(resolve_records(recs, {}), "p/case/1", "p/case/2")
+
+
+def test_the_organisational_forms_of_individual_businesses() -> None:
+    """厂, 店, 馆, 部, 行, 中心 … (the naming rules): the county division is the business's place,
+    not part of its name core, whether or not a file writes it."""
+    for form in ("商行", "加工厂", "养殖场", "服务中心", "诊所", "工作室", "副食店", "米粉馆", "经营部"):
+        full, bare = parse(f"长沙市岳麓区刘记{form}"), parse(f"刘记{form}")
+        assert full.individual and bare.individual, form
+        assert full.core == bare.core and full.county == "岳麓区", form
+    assert not parse("长沙市岳麓区华兴建材有限公司").individual
+    assert not parse("中国工商银行股份有限公司长沙岳麓支行").individual
+
+
+def test_a_trade_written_with_and_without_its_division_meets_its_registration() -> None:
+    """A tax rating under the 20-character id and the full registered name finds the registration
+    written without the division; the namesake 商行 in another district stays apart."""
+    recs = [R("c/reg/1", name="刘记商行", uscc=uscc(1, "430104", "92"), legal_rep="刘伟",
+              address="湖南省长沙市岳麓区麓谷大道1号"),
+            R("t/rate/1", name="长沙市岳麓区刘记商行", taxpayer_id=LIU + "01"),
+            R("c/reg/2", name="刘记商行", uscc=uscc(2, "430103", "92"), legal_rep="刘强",
+              address="湖南省长沙市天心区人民路3号"),
+            R("t/rate/2", name="长沙市天心区刘记商行", taxpayer_id=WANG + "01")]
+    res = resolve_records(recs, {})
+    assert same(res, "c/reg/1", "t/rate/1") and same(res, "c/reg/2", "t/rate/2")
+    assert not same(res, "c/reg/1", "c/reg/2")
+
+
+def test_an_address_that_is_only_a_district_is_a_place_not_another_shop() -> None:
+    """A spot check's 所在地 is often just 长沙市岳麓区: the business's district, never a second
+    address that would keep it from the registration of the same name there."""
+    p = profile(R("q/spot/1", name="刘记食品加工厂", address="长沙市岳麓区"))
+    assert (p.region, p.district, p.address) == ("4301", "岳麓区", "")
+    recs = [R("c/reg/1", name="长沙市岳麓区刘记食品加工厂", uscc=uscc(1, "430104", "92"), legal_rep="刘伟",
+              address="湖南省长沙市岳麓区麓谷大道1号"),
+            R("q/spot/1", name="刘记食品加工厂", address="长沙市岳麓区"),
+            R("c/reg/2", name="株洲市荷塘区刘记食品加工厂", uscc=uscc(2, "430202", "92"), legal_rep="刘强",
+              address="湖南省株洲市荷塘区建设路8号"),
+            R("q/spot/2", name="刘记食品加工厂", address="湖南省株洲市荷塘区")]
+    res = resolve_records(recs, {})
+    assert same(res, "c/reg/1", "q/spot/1") and same(res, "c/reg/2", "q/spot/2")
+    assert not same(res, "c/reg/1", "c/reg/2")
+
+
+def test_namesakes_whose_numbers_both_fail_the_check_are_two_people_too() -> None:
+    """A file whose ID numbers all fail the check (a system that never wrote the check character)
+    still tells two people apart by their numbers; only a failing number beside a passing one is
+    taken for a mistyped spelling."""
+    one, other = "430102198001011234", "430104197703030021"  # both fail
+    assert not gb11643_valid(one) and not gb11643_valid(other)
+    recs = [R("c/reg/1", name="范建勇", uscc=uscc(1, "430111", "92"), legal_rep="范建勇",
+              address="湖南省长沙市雨花区中山路85号"),
+            R("t/arr/1", name="范建勇", taxpayer_id=one + "01", legal_rep="范建勇",
+              address="湖南省长沙市雨花区中山路85号"),
+            R("p/case/2", name="范建勇", legal_rep="范建勇", legal_rep_id=other),
+            R("t/rate/2", name="范建勇", taxpayer_id=other + "01")]
+    res = resolve_records(recs, {})
+    assert same(res, "c/reg/1", "t/arr/1") and same(res, "p/case/2", "t/rate/2")
+    assert not same(res, "c/reg/1", "p/case/2")
+
+
+def test_an_individual_business_is_in_the_county_its_uscc_names() -> None:
+    """An individual business registers with its county's bureau: 92330106… is 西湖区. A bare
+    name under that USCC meets the same name written with 西湖区 and nothing else; the operator's
+    ID number's division (北京) never is the shop's county."""
+    p = profile(R("c/abn/1", name="刘记茶馆", uscc=uscc(1, "330106", "92")))
+    assert (p.region, p.district) == ("3301", "西湖区")
+    assert profile(R("t/rate/1", name="刘记茶馆", taxpayer_id="110101198505052345" + "01")).district == ""
+    assert profile(R("c/reg/9", name="华盛网络科技有限公司", uscc=uscc(9, "330106"))).district == ""
+    recs = [R("c/abn/1", name="刘记茶馆", uscc=uscc(1, "330106", "92")),
+            R("c/reg/1", name="杭州市西湖区刘记茶馆", legal_rep="董国", address="浙江省杭州市西湖区金星北路439号"),
+            R("c/abn/2", name="刘记茶馆", uscc=uscc(2, "330108", "92")),
+            R("t/rate/2", name="杭州市滨江区刘记茶馆", taxpayer_id=WANG + "01")]
+    res = resolve_records(recs, {})
+    assert same(res, "c/abn/1", "c/reg/1") and same(res, "c/abn/2", "t/rate/2")
+    assert not same(res, "c/abn/1", "c/abn/2")
