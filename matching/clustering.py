@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 
 from matching import regions
 from matching.codes import any_swap
+from matching.evidence import reason
 from matching.identity import Profile
 from matching.people import other_people
 
@@ -158,7 +159,7 @@ def _merged(a: frozenset | None, b: frozenset | None) -> frozenset | None:  # ty
     return b if not a or a <= b else a if b <= a else a | b
 
 
-Edge = tuple[float, int, int, str, bool]  # score, i, j, explanation, weak (no identifier supports it)
+Edge = tuple[float, int, int, str, bool]  # score, i, j, evidence (matching.evidence), weak (no identifier supports it)
 
 
 def start_clusters(profiles: Sequence[Profile], must: Iterable[tuple[int, int]],
@@ -169,7 +170,7 @@ def start_clusters(profiles: Sequence[Profile], must: Iterable[tuple[int, int]],
     linked_by: dict[int, Edge] = {}
     for i, j in sorted(must):
         if uf.union(i, j, force=True):
-            _note(linked_by, (100.0, i, j, "judged the same by a person", False))
+            _note(linked_by, (100.0, i, j, reason("judgement"), False))
     for i, j in sorted(cannot):
         uf.forbid(i, j)
     by_uscc: dict[str, list[int]] = defaultdict(list)
@@ -179,7 +180,7 @@ def start_clusters(profiles: Sequence[Profile], must: Iterable[tuple[int, int]],
             by_uscc[u].append(i)
         for card in p.codes.loan_cards:
             by_card[card].append(i)
-    for label, groups in (("same USCC", by_uscc), ("same loan card number", by_card)):
+    for label, groups in ((reason("uscc"), by_uscc), (reason("loan_card"), by_card)):
         for code in sorted(c for c, m in groups.items() if len(m) > 1):
             members = groups[code]
             for j in members[1:]:

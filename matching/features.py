@@ -15,6 +15,7 @@ from rapidfuzz.fuzz import ratio
 
 from matching import regions
 from matching.codes import Codes, any_swap
+from matching.evidence import encode, render
 from matching.identity import Profile
 from matching.people import (
     INDIVIDUAL_ONLY,
@@ -207,6 +208,11 @@ class Feature:
     def description(self) -> str:
         return (self.func.__doc__ or self.func.__name__).strip()
 
+    @property
+    def name(self) -> str:
+        """How stored evidence names the feature: its compare function's name."""
+        return self.func.__name__.lstrip("_")
+
 
 FEATURES: tuple[Feature, ...] = (
     Feature(same_uscc, 12.0),
@@ -244,27 +250,31 @@ LINK_THRESHOLD = 6.0
 REVIEW_THRESHOLD = 3.0
 
 
-def score(a: Profile, b: Profile, features: tuple[Feature, ...] = FEATURES,
-          explain_from: float = float("-inf")) -> tuple[float, str]:
-    """The score of a pair and its explanation, strongest evidence first (only from ``explain_from``)."""
+def evidence(a: Profile, b: Profile, features: tuple[Feature, ...] = FEATURES) -> tuple[float, str]:
+    """The score of a pair and its evidence as data (``matching.evidence``): each fired feature
+    with its contribution, strongest first; the name's with its similarity and former-name flag."""
     total, parts = 0.0, []
-    for f in features:
+    for k, f in enumerate(features):
         value = f.func(a, b)
         if value:
             contribution = f.weight * value
             total += contribution
-            parts.append((abs(contribution), f))
-    if total < explain_from:
-        return round(total, 3), ""
-    parts.sort(key=lambda p: -p[0])
-    return round(total, 3), ", ".join(_describe(f, a, b) for _, f in parts)
+            parts.append((-abs(contribution), k, f, contribution))
+    parts.sort(key=lambda p: (p[0], p[1]))
+    items: list[tuple[object, ...]] = []
+    for _, _, f, contribution in parts:
+        if f.label:
+            sim, former = _best_name(a, b)
+            items.append((f.name, contribution, sim, former))
+        else:
+            items.append((f.name, contribution))
+    return round(total, 3), encode(items)
 
 
-def _describe(f: Feature, a: Profile, b: Profile) -> str:
-    if f.label:
-        sim, former = _best_name(a, b)
-        return ("former " if former else "") + f.label.format(sim=sim)
-    return f.description
+def score(a: Profile, b: Profile, features: tuple[Feature, ...] = FEATURES) -> tuple[float, str]:
+    """The score of a pair and its explanation, strongest evidence first, as a clerk reads it."""
+    total, stored = evidence(a, b, features)
+    return total, render(stored)
 
 
 def _weight(func: Compare) -> float:

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 
 from matching.blocking import block_groups, build_blocks, key_hashes
 from matching.clustering import Clusters, Edge, cluster, start_clusters
-from matching.features import LINK_THRESHOLD, REVIEW_THRESHOLD, fast_score, score
+from matching.evidence import reason
+from matching.features import LINK_THRESHOLD, REVIEW_THRESHOLD, evidence, fast_score
 from matching.identity import IdentityRecord, Key, Profile, clear_caches, profile
 from matching.kinds import EventKind, Verdict
 from matching.parallel import fork_map, fork_parts
@@ -22,6 +23,7 @@ from matching.parallel import fork_map, fork_parts
 log = logging.getLogger(__name__)
 
 SAME, DIFFERENT = Verdict.SAME, Verdict.DIFFERENT
+ALONE = reason("alone")
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,7 @@ class Review:
     left: Key
     right: Key
     score: float
-    explanation: str
+    explanation: str  # stored evidence (matching.evidence); ``evidence.render`` gives the sentence
     left_summary: str
     right_summary: str
 
@@ -111,9 +113,9 @@ def resolve_records(records: Iterable[IdentityRecord], previous: Mapping[Key, in
 
 def _assignment(groups: list[list[int]], ids: list[int], profiles: Sequence[Profile], linked_by: dict[int, Edge]
                 ) -> tuple[dict[Key, int], dict[Key, tuple[float | None, str]]]:
-    """Each record's enterprise id, and the score and explanation of the edge that linked it."""
+    """Each record's enterprise id, and the score and evidence of the edge that linked it."""
     scored = sorted({(e[1], e[2]) for e in linked_by.values() if not e[3]})
-    whys = fork_map(lambda p: score(profiles[p[0]], profiles[p[1]])[1], scored)
+    whys = fork_map(lambda p: evidence(profiles[p[0]], profiles[p[1]])[1], scored)
     explained = dict(zip(scored, whys))
     assignment: dict[Key, int] = {}
     links: dict[Key, tuple[float | None, str]] = {}
@@ -123,7 +125,7 @@ def _assignment(groups: list[list[int]], ids: list[int], profiles: Sequence[Prof
             assignment[key] = eid
             edge = linked_by.get(i)
             if edge is None:
-                links[key] = (None, "no other record matches")
+                links[key] = (None, ALONE)
             else:
                 links[key] = (edge[0], edge[3] or explained[edge[1], edge[2]])
     return assignment, links
@@ -183,8 +185,8 @@ def _score_pairs(profiles: Sequence[Profile], keys: Sequence[tuple[int, ...]],
 
 
 def _explain(edge: Edge, profiles: Sequence[Profile]) -> str:
-    """The explanation of an edge: given (identifier, judgement) or that of its score."""
-    return edge[3] or score(profiles[edge[1]], profiles[edge[2]])[1]
+    """The evidence of an edge: given (identifier, judgement) or that of its score."""
+    return edge[3] or evidence(profiles[edge[1]], profiles[edge[2]])[1]
 
 
 def _reviews(edges: list[Edge], uf: Clusters, profiles: Sequence[Profile],

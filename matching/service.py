@@ -21,7 +21,7 @@ from sqlalchemy import Connection, Engine, delete, insert, select, update
 
 from credit.kernel.errors import InvalidInput, NotFound
 from credit.kernel.models import SourceRecord, utcnow
-from matching import store
+from matching import evidence, store
 from matching.blocking import key_hashes
 from matching.identity import IdentityRecord, Key, key_str, parse_key, profile
 from matching.kinds import EventKind, ReviewStatus, RunMode, Verdict
@@ -298,6 +298,8 @@ def list_reviews(engine: Engine, limit: int | None = 100) -> ReviewList:
     for r in rows:
         r["left_enterprise"] = links.get(parse_key(r["left_key"]), (0, None))[1]
         r["right_enterprise"] = links.get(parse_key(r["right_key"]), (0, None))[1]
+        r["evidence"] = evidence.lines(r["explanation"])  # stored as data, shown as sentences
+        r["explanation"] = ", ".join(r["evidence"])
     return ReviewList(rows)
 
 

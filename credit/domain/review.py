@@ -24,6 +24,7 @@ from credit.domain.work_models import ReviewSkip
 from credit.domain.workflows import ROLE_ADMIN, ROLE_REVIEWER, Actor, Conflict, InvalidInput, NotFound, require_role
 from credit.kernel.catalog import RecordType, load_catalog
 from credit.kernel.models import Batch, SourceRecord
+from matching import evidence
 from matching.identity import parse_key
 from matching.models import RecordLink, ReviewItem
 
@@ -62,8 +63,8 @@ class Pair:
 
 
 def evidence_lines(explanation: str | None) -> list[str]:
-    """The score's explanation, one feature per line (matching joins them with ', ')."""
-    return [part.strip() for part in (explanation or "").split(", ") if part.strip()]
+    """The score's evidence (stored as data by matching), one sentence per feature."""
+    return evidence.lines(explanation)
 
 
 def _side(session: Session, key: str, revealed: list[str]) -> Side:

@@ -81,6 +81,8 @@ def test_different_keeps_them_apart_and_skip_moves_a_pair_to_the_end(session, en
 def test_evidence_lines_split_the_explanation():
     assert evidence_lines("same USCC, name 0.96 + same legal rep") == ["same USCC", "name 0.96 + same legal rep"]
     assert evidence_lines(None) == []
+    stored = '[["same_uscc",12.0],["name_points",4.9,0.96,1],["uscc"]]'
+    assert evidence_lines(stored) == ["same USCC", "former name 0.96", "same USCC"]
 
 
 def objections(session, company):

@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from credit.kernel.identifiers import clean_code
+from matching.evidence import render
 from matching.identity import IdentityRecord
 from matching.resolver import Judgement, resolve_records
 from tests.matching.conftest import org, swap, uscc
@@ -27,13 +28,13 @@ HEAD = R("c/reg/1", name="长沙华盛网络科技有限公司", uscc=uscc(1), l
 def test_same_uscc_links_and_explains() -> None:
     res = resolve_records([HEAD, R("t/rate/1", name="华盛网络科技有限公司", taxpayer_id=uscc(1))], {})
     assert same(res, "c/reg/1", "t/rate/1")
-    assert "same USCC" in res.links[("t", "rate", "1")][1]
+    assert "same USCC" in render(res.links[("t", "rate", "1")][1])
 
 
 def test_org_code_alone_belongs_with_its_uscc() -> None:
     res = resolve_records([HEAD, R("q/spot/1", name="华盛网络科技（长沙）有限责任公司", org_code=org(1))], {})
     assert same(res, "c/reg/1", "q/spot/1")
-    assert "organization code" in res.links[("q", "spot", "1")][1]
+    assert "organization code" in render(res.links[("q", "spot", "1")][1])
 
 
 def test_legacy_taxpayer_id_and_misplaced_codes() -> None:
@@ -109,7 +110,7 @@ def test_former_name_links_a_renamed_company() -> None:
             R("q/spot/1", name="长沙华盛网络科技有限公司", legal_rep="张三")]
     res = resolve_records(recs, {})
     assert same(res, "c/reg/1", "q/spot/1")
-    assert "former" in res.links[("q", "spot", "1")][1]
+    assert "former" in render(res.links[("q", "spot", "1")][1])
 
 
 def test_loan_card_ties_finance_records() -> None:
@@ -248,7 +249,7 @@ def test_operator_id_ties_a_generic_tax_record_to_its_business() -> None:
     res = resolve_records(recs, {})
     assert same(res, "p/pen/1", "t/rate/1") and same(res, "p/pen/2", "t/rate/2")
     assert not same(res, "p/pen/1", "p/pen/2")
-    assert "same legal representative ID number" in res.links[("t", "rate", "1")][1]
+    assert "same legal representative ID number" in render(res.links[("t", "rate", "1")][1])
 
 
 def test_one_operator_with_two_businesses_is_not_one_enterprise() -> None:

@@ -10,6 +10,7 @@ from sqlalchemy import Engine, select
 
 from credit.cli.render import judge_text, resolve_text, review_text
 from credit.kernel.errors import NotFound
+from matching.evidence import decode, render
 from matching.models import EnterpriseEvent, RecordLink
 from matching.service import MatchingError, current_enterprise_id, judge, list_reviews, resolve, write_links
 from tests.matching.conftest import add, org, rec, uscc
@@ -136,4 +137,5 @@ def test_every_record_key_gets_one_link_row(engine: Engine) -> None:
     with engine.connect() as conn:
         reason = conn.execute(select(RecordLink.reason).where(RecordLink.record_id == "1",
                                                               RecordLink.record_type == "spot_check")).scalar_one()
-    assert "organization code" in reason
+    assert "organization code" in render(reason)
+    assert decode(reason), "the evidence is stored as data"
