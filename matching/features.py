@@ -24,6 +24,7 @@ from matching.people import (
     different_operator,
     generic_individual,
     named_after_operator,
+    named_by_operator,
     operators_name_misspelt,
     other_people,
     rep_is_the_name,
@@ -241,6 +242,8 @@ FEATURES: tuple[Feature, ...] = (
     Feature(different_operator, -6.0),
     Feature(same_county_name, 6.0),
     Feature(named_after_operator, 1.0),
+    # cancels most of the name's -0.6 x 7: the names differ because one is the operator's own
+    Feature(named_by_operator, 5.0),
     Feature(operators_name_misspelt, 4.0),
     Feature(different_address, -5.0),
     Feature(generic_individual, -5.0),

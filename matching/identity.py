@@ -114,8 +114,10 @@ def profile(rec: IdentityRecord) -> Profile:
     rep = _rep(rec.legal_rep) if rec.legal_rep else ""
     # a business known by its operator's name (周旭红, 张三副食店) is an individual business too
     operator_named = bool(names) and bool(rep) and not names[0].form and not names[0].branch and rep in names[0].core
+    # a name that is a person's name alone (周旭红) names no company either (a company's has a form)
+    person_named = bool(names) and names[0].person_like
     # a USCC of another kind (91 a company, 12 an institution …) outweighs a name that reads like a shop's
-    by_name = (name_individual or operator_named) and not any(u[:2] != "92" for u in codes.valid_usccs)
+    by_name = (name_individual or operator_named or person_named) and not any(u[:2] != "92" for u in codes.valid_usccs)
     individual = code_individual or by_name
     if not district and not (names and names[0].county) and individual and codes.division:
         # an individual business registers with its county's market supervision: the division code
@@ -146,6 +148,20 @@ def _persons(legal_rep_id: str, tax20: frozenset[str]) -> frozenset[str]:
     found.update(person_id(t[:18]) for t in tax20)
     found.discard("")
     return frozenset(found) if found else _NO_PERSONS
+
+
+def settle_checks(profiles: Iterable[Profile]) -> None:
+    """Where fewer than half the records that state an ID number state only numbers passing their
+    GB 11643 check, the check tells nothing about these sources (a system that never wrote the
+    check character): then every number counts as passing, so different numbers are different
+    people. Real ID numbers always pass, so in real files a failing one is a mistyped one. Decided
+    per run over its records (a full run's and an incremental run's agree: the share is a property
+    of the departments' files, far from one half either way)."""
+    people = [p for p in profiles if p.persons]
+    # each number's own verdict (not an earlier settling of the same profile)
+    if sum(1 for p in people if _checked(p.persons) == p.persons) * 2 < len(people):
+        for p in people:
+            p.checked = p.persons
 
 
 @lru_cache(maxsize=1 << 18)
@@ -212,7 +228,7 @@ def latest_views(rows: Iterable[Sequence[Any]]) -> dict[Key, IdentityRecord]:
 
     Each row: (department, record_type, record_id, version, op, source_id, name, former_names,
     uscc, reg_no, org_code, taxpayer_id, loan_card_no, legal_rep, address[, legal_rep_id]). The latest version
-    wins; a revoke (or an empty version) falls back to the latest version that has a name. The
+    wins; a revoke (or an empty version) falls back to the latest earlier version that has a name. The
     view keeps the id of the latest version, so a later run can tell the record changed.
     """
     out: dict[Key, IdentityRecord] = {}
@@ -223,11 +239,14 @@ def latest_views(rows: Iterable[Sequence[Any]]) -> dict[Key, IdentityRecord]:
     for row in rows:
         key = (names.setdefault(row[0], row[0]), names.setdefault(row[1], row[1]), row[2])
         rec, version = _from_columns(key, row, row[5]), row[3]
-        if rec.name and (key not in named or named[key][0] < version):
+        revoke = row[4] == "revoke"
+        if rec.name and not revoke and (key not in named or named[key][0] < version):
             named[key] = (version, rec)
         if versions.get(key, version - 1) < version:
             out[key], versions[key] = rec, version
-            if not rec.name and (row[4] == "revoke" or not any(row[6:])):
+            # a revoke says which record is withdrawn, often with its name alone: the record is
+            # still the enterprise's, known by the identity of its last version before
+            if revoke or (not rec.name and not any(row[6:])):
                 fallback.add(key)
             else:
                 fallback.discard(key)

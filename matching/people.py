@@ -37,12 +37,12 @@ def _other_persons(a: Profile, b: Profile) -> bool:
 
 def other_people(x: frozenset[str], x_checked: frozenset[str], y: frozenset[str], y_checked: frozenset[str]) -> bool:
     """Whether two sets of ID numbers (each with its members passing their GB 11643 check) are two
-    people's: they share no number, and not only because one side knows only failing numbers
-    where the other knows a passing one: a digit mistyped or two transposed always fail the check
-    (the pseudonym keeps its verdict), so such a number may be a misspelling of the other's.
-    Passing numbers on both sides, or failing ones on both (a source that never writes the check
-    character), tell two people apart."""
-    return x.isdisjoint(y) and bool(x_checked) == bool(y_checked)
+    people's: they share no number and each side knows one that passes its check. A digit
+    mistyped or two transposed always fail the check (the pseudonym keeps its verdict), so a
+    failing number may be anyone's misspelt: evidence where equal, never a bar. (Where the
+    records' numbers mostly fail, the check tells nothing and every number counts as passing:
+    ``identity.settle_checks``.)"""
+    return bool(x_checked and y_checked) and x.isdisjoint(y)
 
 
 def different_legal_rep(a: Profile, b: Profile) -> float:
@@ -100,6 +100,16 @@ def named_after_operator(a: Profile, b: Profile) -> float:
     return 1.0 if (a.rep and a.rep in core) or (b.rep and b.rep in core) else 0.0
 
 
+def named_by_operator(a: Profile, b: Profile) -> float:
+    """one is named by the other's operator (a loan to 戴勇兰, the operator of 平价洗车场)"""
+    if not (a.individual and b.individual and a.names and b.names):
+        return 0.0
+    x, y = a.names[0], b.names[0]
+    if x.core == y.core:
+        return 0.0
+    return 1.0 if (x.person_like and x.core == b.rep) or (y.person_like and y.core == a.rep) else 0.0
+
+
 def operators_name_misspelt(a: Profile, b: Profile) -> float:
     """one operator's business, its name misspelt by one character"""
     if not (a.individual and b.individual and a.names and b.names) or not same_person_id(a, b):
@@ -125,10 +135,10 @@ def generic_individual(a: Profile, b: Profile) -> float:
         return 0.0
     # the cheap tests first: same_address compares strings
     if same_county_name(a, b) or named_after_operator(a, b) or same_person_id(a, b) or same_legal_rep(a, b) or \
-            same_address(a, b):
+            same_address(a, b) or named_by_operator(a, b):
         return 0.0
     return 1.0
 
 
-INDIVIDUAL_ONLY = (different_operator, same_county_name, named_after_operator, operators_name_misspelt,
-                   different_address, generic_individual)
+INDIVIDUAL_ONLY = (different_operator, same_county_name, named_after_operator, named_by_operator,
+                   operators_name_misspelt, different_address, generic_individual)

@@ -117,3 +117,63 @@ def test_an_individual_business_is_in_the_county_its_uscc_names() -> None:
     res = resolve_records(recs, {})
     assert same(res, "c/abn/1", "c/reg/1") and same(res, "c/abn/2", "t/rate/2")
     assert not same(res, "c/abn/1", "c/abn/2")
+
+
+def test_a_revoke_sent_with_only_its_name_keeps_the_records_identity() -> None:
+    """A department withdraws a penalty with 撤销 and the name alone: the record is still the
+    enterprise's (its history stays visible to government users), known by its last full version."""
+    from matching.identity import latest_views
+
+    code = uscc(3, "430407")
+    row = ("commerce", "penalty", "SJ1", 1, "upsert", 5, "创恒股权投资有限公司", "", code, "", "", "", "", "顾兴敏", "")
+    revoke = ("commerce", "penalty", "SJ1", 2, "revoke", 9, "创恒股权投资有限公司", "", "", "", "", "", "", "", "")
+    view = latest_views([revoke, row])[("commerce", "penalty", "SJ1")]
+    assert view.uscc == code and view.legal_rep == "顾兴敏" and view.source_id == 9
+    only = latest_views([revoke])[("commerce", "penalty", "SJ1")]
+    assert only.name == "创恒股权投资有限公司" and not only.uscc
+
+
+def test_two_mistyped_numbers_of_one_operator_do_not_split_his_business() -> None:
+    """Two clerks each mistyped the operator's number (both fail the check) on records of one
+    registered business: the registration number ties them, and failing numbers bar nothing where
+    the files' numbers otherwise pass."""
+    reg = "430211845802805"
+    recs = [R("c/reg/1", name="株洲市天元区阿香烟酒店", reg_no=reg, legal_rep="姜英鹏",
+              address="湖南省株洲市天元区桐梓坡路465号"),
+            R("c/pen/1", name="株洲市天元区阿香烟酒店", reg_no=reg, legal_rep="姜英鹏", legal_rep_id="43112119620714425X"),
+            R("q/pen/1", name="株洲市天元区阿香烟酒店", reg_no=reg, legal_rep="姜英鹏", legal_rep_id="43112119620714727X"),
+            R("t/rate/1", name="株洲市天元区阿香烟酒店", taxpayer_id=LIU + "01"),
+            R("p/case/1", name="刘记商行", legal_rep="刘伟", legal_rep_id=LIU),
+            R("p/case/2", name="王记商行", legal_rep="王强", legal_rep_id=WANG)]
+    res = resolve_records(recs, {})
+    assert same(res, "c/reg/1", "c/pen/1") and same(res, "c/reg/1", "q/pen/1")
+
+
+def test_a_business_named_by_its_operator_alone_is_an_individual_business() -> None:
+    """Two namesake operators (谢霞) in one district, each registered; a spot check of 谢霞 at the
+    first one's exact address is hers, not ambiguous between the two."""
+    recs = [R("c/reg/1", name="谢霞", uscc=uscc(1, "430702", "92"), legal_rep="谢霞",
+              address="湖南省常德市武陵区桐梓坡路848号"),
+            R("c/reg/2", name="谢霞", uscc=uscc(2, "430702", "92"), legal_rep="谢霞",
+              address="湖南省常德市武陵区新民路730号"),
+            R("q/spot/1", name="谢霞", address="湖南省常德市武陵区桐梓坡路848号"),
+            R("q/spot/2", name="谢霞", address="湖南省常德市武陵区桐梓坡路848号")]
+    assert profile(recs[2]).individual
+    res = resolve_records(recs, {})
+    assert same(res, "c/reg/1", "q/spot/1") and same(res, "c/reg/1", "q/spot/2")
+    assert not same(res, "c/reg/1", "c/reg/2")
+
+
+def test_a_loan_to_the_operator_by_name_meets_the_business_its_code_names() -> None:
+    """The bank wrote the operator (戴勇兰) as borrower, with the business's USCC two characters
+    transposed: the code and the operator tie it to 平价洗车场. The operator's name alone, with no
+    code, ties it to nothing (she may run another business)."""
+    from tests.matching.conftest import swap
+
+    code = uscc(1, "430102", "92")
+    recs = [R("c/reg/1", name="平价洗车场", uscc=code, legal_rep="戴勇兰", address="湖南省长沙市芙蓉区麓山南路32号"),
+            R("f/loan/1", name="戴勇兰", uscc=swap(code, 9), loan_card_no="2303079268138400"),
+            R("f/loan/2", name="戴勇兰", loan_card_no="2303079268138411")]
+    res = resolve_records(recs, {})
+    assert same(res, "c/reg/1", "f/loan/1")
+    assert not same(res, "c/reg/1", "f/loan/2")
