@@ -149,12 +149,12 @@ class Builder:
                 style: str | None = None, group: bool = False) -> Entity:
         rng = self.rng
         county = county or self.county()
+        form = "集团有限公司" if group else rng.choice(FORMS) if industry is None else "有限公司"
+        if form.startswith("合伙"):
+            industry = rng.choice(["投资", "股权投资", "企业管理咨询"])
         industry = industry or rng.choice(COMPANY_INDUSTRIES)
         trade = trade or self.trade_name(industry)
         style = style or rng.choices(["city", "province", "county"], [6, 2, 2])[0]
-        form = "集团有限公司" if group else rng.choice(FORMS)
-        if form.startswith("合伙"):
-            industry = rng.choice(["投资", "股权投资", "企业管理咨询"])
         e = self.new("company", county, self.company_name(county, style, trade, industry, form), self.person(),
                      trade=trade, industry=industry, form=form, region_style=style)
         e.manufacturer = industry in {"食品", "机械制造", "电子", "新材料", "生物科技", "服饰", "医药"}
@@ -240,9 +240,9 @@ class Builder:
 
     def other_org(self) -> Entity:
         rng = self.rng
-        authority, kind, pattern, in_commerce = rng.choice(OTHER_AUTHORITY)
-        county = self.county()
-        for _ in range(100):
+        for _ in range(200):  # one 人民医院 a county: a name already given is drawn again
+            authority, kind, pattern, in_commerce = rng.choice(OTHER_AUTHORITY)
+            county = self.county()
             trade = "".join(rng.choice(TRADE_CHARS) for _ in range(2))
             name = pattern.format(county=county.name if not county.name.endswith("区") else county.city + county.name,
                                   city=county.city, trade=trade)
@@ -290,7 +290,7 @@ def build(n: int, seed: int) -> World:
             for _ in range(rng.choice([1, 1, 2])):
                 c = next(x for x in (b.county() for _ in range(50)) if x.city_code not in cities)
                 cities.add(c.city_code)
-                other = b.company(c, first.trade, first.industry, rng.choice(["city", first.region_style]))
+                other = b.company(c, first.trade, first.industry, "city")
                 for x in (first, other):
                     x.flags.add("same_trade_name_other_city")
                 b.relations.append((first.eid, other.eid, "same_trade_name_other_city"))
