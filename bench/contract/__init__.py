@@ -1,0 +1,1 @@
+"""Acceptance-style matching data built from the departments exchange formats only."""
