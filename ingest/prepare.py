@@ -13,7 +13,6 @@ from __future__ import annotations
 import gc
 import logging
 import multiprocessing
-import operator
 import os
 import queue
 import threading
@@ -32,7 +31,6 @@ from ingest.validate import HeaderError, RowValidator, stored_op
 
 log = logging.getLogger(__name__)
 
-_identity_tuple = operator.itemgetter(*IDENTITY_ROLES)  # identity dicts hold every role
 CHUNK_ROWS = 2000
 QUEUE_CHUNKS = 1
 READERS = 2  # validating children of ``parallel_chunks`` (on machines with at least two cores)
@@ -106,7 +104,7 @@ def prepare_row(validator: RowValidator, number: int, values: dict[str, Any] | N
             values = dict(zip(validator.headers, cells or ()))
         return Rejected(number, checked.record_id, scrub_errors(checked.errors), protector.mask_raw(values))
     chash, fields_json, raw_json, ident = protector.protect(stored_op(checked.op), checked.fields,
-                                                           _identity_tuple(checked.identity), values, cells)
+                                                           checked.identity_row, values, cells)
     if as_bytes:  # exact-size copies: orjson's own buffers, kept for a whole chunk, fragment the heap
         fields_json, raw_json = memoryview(fields_json).tobytes(), memoryview(raw_json).tobytes()
     else:

@@ -109,15 +109,20 @@ def _converter(col: Column) -> Converter:
 class RowResult:
     """A validated row: normalised fields and identity, or the reasons it was rejected."""
 
-    __slots__ = ("record_id", "op", "fields", "identity", "flags", "errors")
+    __slots__ = ("record_id", "op", "fields", "identity_row", "flags", "errors")
 
     def __init__(self) -> None:
         self.record_id: str | None = None
         self.op = "upsert"
         self.fields: dict[str, Any] = {}
-        self.identity: dict[str, str | None] = {}
+        self.identity_row: tuple[str | None, ...] = ()  # the identity view in IDENTITY_ROLES order
         self.flags: dict[str, str] = {}
         self.errors: list[tuple[str, str]] = []  # (column label, reason)
+
+    @property
+    def identity(self) -> dict[str, str | None]:
+        """The identity view, role -> value (empty for a rejected row)."""
+        return dict(zip(IDENTITY_ROLES, self.identity_row))
 
 
 class RowValidator:
@@ -226,7 +231,9 @@ class RowValidator:
                 if out.get(key) is None and not any(label == e[0] for e in result.errors):
                     result.errors.append((label, "必填项为空 / required value is empty"))
         if not result.errors:
-            result.identity, result.flags = self._identity.view(result.fields)
+            result.identity_row, flags = self._identity.row(result.fields)
+            if flags:
+                result.flags = dict(flags)
 
     def _drop_lost_codes(self, result: RowResult, lost: list[str]) -> None:
         """Codes whose digits were lost: flagged, and left out of the identity view (they would
@@ -234,8 +241,8 @@ class RowValidator:
         damaged = dict(result.fields)
         for key in lost:
             damaged[key] = None
-        result.identity, flags = self._identity.view(damaged)
-        result.flags = {**flags, **dict.fromkeys(lost, LOST_DIGITS)}
+        result.identity_row, flags = self._identity.row(damaged)
+        result.flags = {**dict(flags), **dict.fromkeys(lost, LOST_DIGITS)}
 
 
 def lost_digit_codes(values: dict[str, Any], columns: list[tuple[str, str]]) -> list[str]:
@@ -257,6 +264,8 @@ def _header_lookup(rtype: RecordType) -> dict[str, Column]:
 
 
 _CODE_ROLES = ("uscc", "reg_no", "org_code", "taxpayer_id")
+_PLACED_ROLES = (*_CODE_ROLES, "loan_card_no")  # the roles a code may be placed in by its shape
+_PLAIN = object()  # a placed role left to its own column
 _KIND_ROLE = {"uscc": "uscc", "reg_no": "reg_no", "org_code": "org_code",
               "taxpayer15": "taxpayer_id", "taxpayer20": "taxpayer_id", "loan_card_no": "loan_card_no"}
 _STATUS_ZH = {ids.BAD_CHECK: "校验位不符 / check character does not match",
@@ -271,34 +280,57 @@ def identity_view(fields: dict[str, Any], roles: dict[str, str]) -> tuple[dict[s
 
 
 class _IdentityPlan:
-    """``identity_view`` for one record type's identity roles, with the role lookups done once."""
+    """``identity_view`` for one record type's identity roles, with the role lookups done once.
 
-    __slots__ = ("plain", "former", "codes", "template", "memo")
+    ``row`` gives the view as a tuple in ``IDENTITY_ROLES`` order (what is stored), from one
+    generated function: ingest's hot path."""
+
+    __slots__ = ("codes", "memo", "row")
 
     def __init__(self, roles: dict[str, str]) -> None:
-        self.plain = [(role, key) for role, key in roles.items() if role not in _CODE_ROLES and role != "former_names"]
-        self.former = roles.get("former_names")
         self.codes = [(role, roles[role]) for role in _CODE_ROLES if role in roles]
-        self.template: dict[str, str | None] = dict.fromkeys(IDENTITY_ROLES)
         self.memo: dict[tuple[Any, ...], tuple[Any, Any]] = {}  # code values -> placed codes, flags
+        env: dict[str, Any] = {"memo": self.memo, "placed_of": self._placed, "_PLAIN": _PLAIN}
+        parts = []
+        for role in IDENTITY_ROLES:
+            key = roles.get(role)
+            plain = "None" if key is None or role in _CODE_ROLES else f"get({key!r})"
+            if role == "former_names" and key is not None:
+                env["join"] = "；".join
+                plain = f"(join(get({key!r})) if get({key!r}) else None)"
+            if role in _CODE_ROLES:  # only ever placed by shape
+                parts.append(f"p[{_PLACED_ROLES.index(role)}]")
+            elif role in _PLACED_ROLES:  # placed by shape, or else its own column
+                n = _PLACED_ROLES.index(role)
+                parts.append(f"({plain} if p[{n}] is _PLAIN else p[{n}])")
+            else:
+                parts.append(plain)
+        values = ", ".join(f"get({key!r})" for _, key in self.codes)
+        lines = ["def row(fields):",
+                 "    get = fields.get",
+                 f"    values = ({values}{',' if len(self.codes) == 1 else ''})",
+                 "    found = memo.get(values)",
+                 "    if found is None:",
+                 "        found = placed_of(values)",
+                 "    p, flags = found",
+                 f"    return ({', '.join(parts)}), flags"]
+        exec(compile("\n".join(lines), "<identity view>", "exec"), env)  # noqa: S102 - our own generated code
+        self.row: Any = env["row"]
+
+    def _placed(self, values: tuple[Any, ...]) -> tuple[tuple[Any, ...], tuple[tuple[str, str], ...]]:
+        """The placed codes (``_PLACED_ROLES`` order; ``_PLAIN``: the plain field) and flags of one
+        combination of code values, memoised."""
+        placed, flags = _codes_view(tuple((role, key, v) for (role, key), v in zip(self.codes, values)))
+        where = dict(placed)
+        found = (tuple(where.get(role, None if role in _CODE_ROLES else _PLAIN) for role in _PLACED_ROLES), flags)
+        if len(self.memo) >= 1 << 14:
+            self.memo.clear()
+        self.memo[values] = found
+        return found
 
     def view(self, fields: dict[str, Any]) -> tuple[dict[str, str | None], dict[str, str]]:
-        identity = self.template.copy()
-        for role, key in self.plain:
-            identity[role] = fields.get(key)
-        if self.former:
-            value = fields.get(self.former)
-            identity["former_names"] = "；".join(value) if value else None
-        values = tuple([fields.get(key) for _, key in self.codes])
-        found = self.memo.get(values)
-        if found is None:
-            found = _codes_view(tuple((role, key, v) for (role, key), v in zip(self.codes, values)))
-            if len(self.memo) >= 1 << 14:
-                self.memo.clear()
-            self.memo[values] = found
-        placed, flags = found
-        identity.update(placed)
-        return identity, dict(flags) if flags else {}
+        identity, flags = self.row(fields)
+        return dict(zip(IDENTITY_ROLES, identity)), dict(flags) if flags else {}
 
 
 def _codes_view(codes: tuple[tuple[str, str, str | None], ...]) -> tuple[tuple[tuple[str, str | None], ...],

@@ -9,6 +9,7 @@ Rows stored before keep their raw row as an object; readers take both forms
 """
 from typing import Sequence, Union
 
+import orjson
 import sqlalchemy as sa
 from alembic import op
 
@@ -25,7 +26,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     # the list rows need their batch's header: turn them back into objects before dropping it
     bind = op.get_bind()
-    import orjson
 
     batches = bind.execute(sa.text("SELECT id, raw_headers FROM batches WHERE raw_headers IS NOT NULL")).all()
     for batch_id, raw_headers in batches:
@@ -37,5 +37,4 @@ def downgrade() -> None:
                 obj = dict(zip(headers, value))
                 bind.execute(sa.text("UPDATE source_records SET raw = :raw WHERE id = :id"),
                              {"raw": orjson.dumps(obj).decode(), "id": row_id})
-    with op.batch_alter_table('batches') as batch:
-        batch.drop_column('raw_headers')
+    op.drop_column('batches', 'raw_headers')  # SQLite 3.35+ drops a column in place
