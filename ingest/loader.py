@@ -23,6 +23,7 @@ from sqlalchemy import Connection, Engine, insert, select, update
 from credit.kernel.catalog import Catalog, RecordType, load_catalog
 from credit.kernel.errors import InvalidInput
 from credit.kernel.models import Batch, utcnow
+from credit.kernel.rawrow import raw_values
 from ingest.prepare import IDENTITY_COLS, Chunk, FileInfo, Rejected, parallel_chunks, prepare_chunks
 from ingest.readers import FileError
 from ingest.validate import MUST_EXIST_OPS, HeaderError, stored_op
@@ -30,8 +31,11 @@ from ingest.validate import MUST_EXIST_OPS, HeaderError, stored_op
 log = logging.getLogger(__name__)
 
 REJECT_SAMPLE = 200
-_INSERT_COLS = ("department", "record_type", "record_id", "version", "op", "content_hash", "fields",
-                "raw", "flags", "batch_id", "file_hash", "row_number", "created_at", *IDENTITY_COLS)
+# the columns bound per row, in the order of ``_BatchRun._decide``'s tuple; the batch's constants
+# (``_CONSTANT_COLS``) are literals of the statement: fewer parameters for the driver to bind
+_INSERT_COLS = ("record_id", "version", "op", "content_hash", "fields", "raw", "flags", "row_number",
+                *IDENTITY_COLS)
+_CONSTANT_COLS = ("department", "record_type", "batch_id", "file_hash", "created_at")
 _JSON_COLS = ("fields", "raw")
 
 
@@ -149,7 +153,7 @@ def ingest_file(
         result.format, result.encoding = info.format, info.encoding
         result.unknown_headers = list(info.unknown_headers)
         with engine.begin() as conn:
-            run = _BatchRun(conn, rtype, result, digest, on_reject, progress, on_warning)
+            run = _BatchRun(conn, rtype, result, digest, on_reject, progress, on_warning, info.headers)
             run.open_batch(name, uploaded_by)
             for chunk in items:
                 run.load(chunk)  # type: ignore[arg-type]
@@ -179,26 +183,43 @@ class _BatchRun:
 
     def __init__(self, conn: Connection, rtype: RecordType, result: IngestResult, digest: str,
                  on_reject: Callable[[Reject], None] | None, progress: Callable[[int, int, int], None] | None,
-                 on_warning: Callable[[RowWarning], None] | None = None):
+                 on_warning: Callable[[RowWarning], None] | None = None,
+                 headers: tuple[str, ...] | None = None):
         self.conn, self.rtype, self.result, self.digest = conn, rtype, result, digest
         self.on_reject, self.progress, self.on_warning = on_reject, progress, on_warning
+        self.headers = headers
         self.labels = {c.key: c.label for c in rtype.columns}
         self.batch_id = 0
         self.now: Any = utcnow()
-        if conn.dialect.name == "sqlite":
-            self.now = self.now.isoformat(" ")
-        self.mark = mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-        self.insert_sql = (f"INSERT INTO source_records ({', '.join(_INSERT_COLS)}) "
-                           f"VALUES ({', '.join(_placeholder(c, mark, conn.dialect.name) for c in _INSERT_COLS)})")
+        self.mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        self.insert_sql = ""
+        self._bound_now: tuple[Any, ...] = ()
         self._latest_sql: dict[int, str] = {}
+
+    def _insert_sql(self) -> str:
+        """The insert of one row: the batch's constants as literals, the rest bound."""
+        dialect, mark = self.conn.dialect.name, self.mark
+        constants: dict[str, str | int] = {"department": self.rtype.department, "record_type": self.rtype.name,
+                     "batch_id": self.batch_id, "file_hash": self.digest}
+        literals = [_literal(constants[c]) for c in _CONSTANT_COLS[:-1]]
+        columns, values = [*_CONSTANT_COLS[:-1], *_INSERT_COLS], [*literals,
+                                                                *(_placeholder(c, mark, dialect) for c in _INSERT_COLS)]
+        if dialect == "sqlite":  # stored as SQLAlchemy stores a datetime there, ISO text
+            columns, values = [*columns, "created_at"], [*values, _literal(self.now.isoformat(" "))]
+        else:  # bound, with the driver's own datetime handling
+            columns, values = [*columns, "created_at"], [*values, mark]
+        return f"INSERT INTO source_records ({', '.join(columns)}) VALUES ({', '.join(values)})"
 
     def open_batch(self, filename: str, uploaded_by: str | None) -> None:
         values = dict(department=self.rtype.department, record_type=self.rtype.name,
                       filename=os.path.basename(filename)[:500], file_hash=self.digest,
                       file_format=self.result.format or "", encoding=self.result.encoding,
-                      uploaded_by=uploaded_by, created_at=utcnow())
+                      uploaded_by=uploaded_by, created_at=utcnow(),
+                      raw_headers=orjson.dumps(list(self.headers)).decode() if self.headers is not None else None)
         self.batch_id = int(self.conn.execute(insert(Batch).values(**values).returning(Batch.id)).scalar_one())
         self.result.batch_id = self.batch_id
+        self.insert_sql = self._insert_sql()
+        self._bound_now = () if self.conn.dialect.name == "sqlite" else (self.now,)
 
     def close_batch(self) -> None:
         r = self.result
@@ -252,7 +273,7 @@ class _BatchRun:
         number, record_id, op, content_hash, fields, raw, flags, identity = p
         prev = latest.get(record_id)
         if prev is None and op in MUST_EXIST_OPS:
-            self._reject(missing_record(p, self.labels["record_id"]))
+            self._reject(missing_record(p, self.labels["record_id"], self.headers))
             return None
         result = self.result
         if prev is not None and prev[1] == content_hash:
@@ -271,8 +292,8 @@ class _BatchRun:
             result.flagged += 1
             if self.on_warning or len(result.warnings) < REJECT_SAMPLE:
                 self._warn(number, record_id, flags)
-        return (self.rtype.department, self.rtype.name, record_id, version, stored_op(op), content_hash, fields,
-                raw, flags, self.batch_id, self.digest, number, self.now) + identity
+        return (record_id, version, stored_op(op), content_hash, fields, raw, flags, number) + identity \
+            + self._bound_now
 
     def _warn(self, number: int, record_id: str, flags: str) -> None:
         for key, reason in orjson.loads(flags).items():
@@ -283,7 +304,14 @@ class _BatchRun:
                 self.on_warning(warning)
 
 
-def missing_record(p: tuple[Any, ...], column: str) -> Rejected:
+def _literal(value: str | int) -> str:
+    """A batch constant (catalog names, a hex digest, an id, a timestamp) as an SQL literal."""
+    if isinstance(value, int):
+        return str(int(value))
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def missing_record(p: tuple[Any, ...], column: str, headers: tuple[str, ...] | None = None) -> Rejected:
     """The rejection of a 修改 or 撤销 row whose record does not exist (``Prepared`` layout in ``p``).
 
     "Exists" is read in file order: stored before this batch, or added by an earlier row of this
@@ -296,7 +324,7 @@ def missing_record(p: tuple[Any, ...], column: str) -> Rejected:
               f"{what[1]} of a record that does not exist: {record_id} is neither stored nor added "
               f"by an earlier row of this file")
     try:
-        raw = orjson.loads(p[5])
+        raw = raw_values(p[5], list(headers) if headers is not None else None)
     except orjson.JSONDecodeError:
         raw = {}
-    return Rejected(number, record_id, [(column, reason)], raw if isinstance(raw, dict) else {})
+    return Rejected(number, record_id, [(column, reason)], raw)

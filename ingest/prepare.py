@@ -13,7 +13,6 @@ from __future__ import annotations
 import gc
 import logging
 import multiprocessing
-import operator
 import os
 import queue
 import threading
@@ -32,7 +31,6 @@ from ingest.validate import HeaderError, RowValidator, stored_op
 
 log = logging.getLogger(__name__)
 
-_identity_tuple = operator.itemgetter(*IDENTITY_ROLES)  # identity dicts hold every role
 CHUNK_ROWS = 2000
 QUEUE_CHUNKS = 1
 READERS = 2  # validating children of ``parallel_chunks`` (on machines with at least two cores)
@@ -84,21 +82,29 @@ class FileInfo:
     format: str
     encoding: str | None
     unknown_headers: tuple[str, ...] = ()
+    # a table's header, against which its rows' raw cells are stored as lists (the batch keeps
+    # it: ``batches.raw_headers``); None for JSON, NDJSON and XML, whose raw rows are objects
+    headers: tuple[str, ...] | None = None
 
 
-def prepare_row(validator: RowValidator, number: int, values: dict[str, Any],
-                protector: RowProtector | None = None, as_bytes: bool = False) -> tuple[Any, ...] | Rejected:
+def prepare_row(validator: RowValidator, number: int, values: dict[str, Any] | None,
+                protector: RowProtector | None = None, as_bytes: bool = False,
+                cells: list[Any] | None = None) -> tuple[Any, ...] | Rejected:
     """Validate one raw row and serialise it for storage (a tuple in ``Prepared`` layout).
 
     Personal values leave here sealed (fields, raw row), pseudonymised (identity) or masked (a
     rejected row); a row holding any has a keyed content hash (ingest/protect.py). ``as_bytes``:
-    the fields and raw JSON as UTF-8 bytes (a reader child sends them so; see ``text_rows``)."""
+    the fields and raw JSON as UTF-8 bytes (a reader child sends them so; see ``text_rows``).
+    ``cells``: a table row with exactly one cell per header of the validator, in place of
+    ``values``; its raw row is stored as a list (credit/kernel/rawrow.py)."""
     protector = protector or RowProtector(validator.rtype)
-    checked = validator.validate(values)
+    checked = validator.validate_cells(cells) if cells is not None else validator.validate(values or {})
     if checked.errors:
+        if values is None:
+            values = dict(zip(validator.headers, cells or ()))
         return Rejected(number, checked.record_id, scrub_errors(checked.errors), protector.mask_raw(values))
     chash, fields_json, raw_json, ident = protector.protect(stored_op(checked.op), checked.fields,
-                                                           _identity_tuple(checked.identity), values)
+                                                           checked.identity_row, values, cells)
     if as_bytes:  # exact-size copies: orjson's own buffers, kept for a whole chunk, fragment the heap
         fields_json, raw_json = memoryview(fields_json).tobytes(), memoryview(raw_json).tobytes()
     else:
@@ -134,6 +140,7 @@ def prepare_chunks(path: str | Path, rtype: RecordType, file_format: str | None,
                    format=file_format, split=split) as source:
         validator: RowValidator | None = None
         protector: RowProtector | None = None
+        by_cells = False  # the validator reads exact-width table rows by position
         chunk = Chunk(size=source.size)
         index = counted = 0  # the chunk's index, and its rows so far
         spans = source.spans[part::parts] if source.spans is not None else None
@@ -142,13 +149,16 @@ def prepare_chunks(path: str | Path, rtype: RecordType, file_format: str | None,
             if validator is None:
                 validator = _validator(rtype, source)
                 protector = RowProtector(rtype, None if validator.per_record_keys else list(source.headers))
-                yield FileInfo(source.format, source.encoding, tuple(validator.unknown_headers))
+                by_cells = validator.width is not None
+                yield _info(source, validator)
             if spans is not None:
                 while raw.number >= spans[index].end_line:
                     yield _span_chunk(chunk, spans[index].end, counted)
                     chunk, counted, index = Chunk(size=source.size), 0, index + 1
             if mine:
-                row = prepare_row(validator, raw.number, raw.values, protector, as_bytes)
+                cells = raw.cells if by_cells else None
+                row = prepare_row(validator, raw.number, None if cells is not None else raw.values, protector,
+                                  as_bytes, cells)
                 if isinstance(row, Rejected):
                     chunk.rejected.append(row)
                 else:
@@ -164,13 +174,18 @@ def prepare_chunks(path: str | Path, rtype: RecordType, file_format: str | None,
                 mine = index % parts == part
         if validator is None:  # no data rows: a tabular file's header is still checked
             validator = _validator(rtype, source)
-            yield FileInfo(source.format, source.encoding, tuple(validator.unknown_headers))
+            yield _info(source, validator)
         if spans is not None:
             for span in spans[index:]:
                 yield _span_chunk(chunk, span.end, counted)
                 chunk, counted = Chunk(size=source.size), 0
         elif mine:
             yield _finish(chunk, source, counted)
+
+
+def _info(source: Any, validator: RowValidator) -> FileInfo:
+    headers = tuple(validator.headers) if validator.width is not None else None
+    return FileInfo(source.format, source.encoding, tuple(validator.unknown_headers), headers)
 
 
 def _span_chunk(chunk: Chunk, end: int, counted: int) -> Chunk:

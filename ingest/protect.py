@@ -59,6 +59,10 @@ class RowProtector:
         self._targets = None if headers is None else [h for h in headers if self.header_kind(h) is not None]
         self._raw_personal = [(h, k) for h in self._targets or () if (k := self.header_kind(h)) not in (None, CODE)]
         self._raw_codes = [h for h in self._targets or () if self.header_kind(h) == CODE]
+        # the same by position, for a table row given as its cells (``seal_raw_cells``)
+        where = {h: i for i, h in enumerate(headers or ())}
+        self._cell_personal = [(where[h], h, k) for h, k in self._raw_personal]
+        self._cell_codes = [(where[h], h) for h in self._raw_codes]
         self._splices: dict[str, dict[Any, Splice]] = {}
         self._pseudonyms: dict[Any, str | None] = {}
         # the fast path handles one personal column (every type of the catalog has at most one)
@@ -88,8 +92,12 @@ class RowProtector:
     # ------------------------------------------------------------ valid rows
 
     def protect(self, op: str, fields: dict[str, Any], identity: tuple[Any, ...],
-                values: dict[str, Any]) -> tuple[str, bytes, bytes, tuple[Any, ...]]:
-        """(content hash, fields JSON, raw JSON, identity) of a valid row, as stored (JSON as UTF-8)."""
+                values: dict[str, Any] | None, cells: list[Any] | None = None,
+                ) -> tuple[str, bytes, bytes, tuple[Any, ...]]:
+        """(content hash, fields JSON, raw JSON, identity) of a valid row, as stored (JSON as UTF-8).
+
+        The raw row is ``cells`` when given (a table row with exactly the header's cells: stored
+        as a list, credit/kernel/rawrow.py), else ``values``."""
         head = op.encode() + b"|"
         clear = orjson.dumps(fields, option=_SORTED)
         individual = False
@@ -113,7 +121,10 @@ class RowProtector:
             chash, stored = hashlib.blake2b(head + clear, digest_size=16).hexdigest(), clear
             if identity[PERSON_POS]:  # an identity column from elsewhere (not the case in the catalog)
                 identity = protect_identity(self.store, identity)
-        return chash, stored, self.seal_raw_json(values, fields if stored is not clear else None), identity
+        sealed_fields = fields if stored is not clear else None
+        if cells is not None:
+            return chash, stored, self.seal_raw_cells(cells, sealed_fields), identity
+        return chash, stored, self.seal_raw_json(values or {}, sealed_fields), identity
 
     def _splice_fields(self, clear: bytes, fields: dict[str, Any], person: tuple[str, str]) -> bytes:
         key, kind = person
@@ -166,16 +177,28 @@ class RowProtector:
             for header, kind in self._raw_personal:
                 value = values.get(header)
                 if value is not None and value != "":
-                    self._seal_cell(values, header, value, kind, fields)
+                    self._seal_cell(values, header, header, value, kind, fields)
             for header in self._raw_codes:
                 value = values.get(header)
-                if value is not None and len(value if value.__class__ is str else str(value)) >= _INDIVIDUAL_MIN \
-                        and is_individual_code(nz.to_code(value)):
-                    self._seal_cell(values, header, value, "id_number", fields)
+                if value is not None and _individual(value):
+                    self._seal_cell(values, header, header, value, "id_number", fields)
         else:
             for header, kind in self._personal_cells(values):
-                self._seal_cell(values, header, values[header], kind, fields)
+                self._seal_cell(values, header, header, values[header], kind, fields)
         return orjson.dumps(values, default=str)
+
+    def seal_raw_cells(self, cells: list[Any], fields: dict[str, Any] | None = None) -> bytes:
+        """``seal_raw_json`` of a table row given as its cells in header order: a JSON list (the
+        batch keeps the header). The list is changed in place, as the dict there."""
+        for i, header, kind in self._cell_personal:
+            value = cells[i]
+            if value is not None and value != "":
+                self._seal_cell(cells, i, header, value, kind, fields)
+        for i, header in self._cell_codes:
+            value = cells[i]
+            if value is not None and _individual(value):
+                self._seal_cell(cells, i, header, value, "id_number", fields)
+        return orjson.dumps(cells, default=str)
 
     def _column_key(self, header: str) -> str | None:
         key = self._columns.get(header, "")
@@ -184,11 +207,12 @@ class RowProtector:
             key = self._columns[header] = col.key if col is not None else None
         return key
 
-    def _seal_cell(self, values: dict[str, Any], header: str, value: Any, kind: str,
+    def _seal_cell(self, row: Any, slot: Any, header: str, value: Any, kind: str,
                    fields: dict[str, Any] | None) -> None:
+        """Seal ``row[slot]`` (the cell under ``header``), or make it a reference to its field."""
         key = self._column_key(header) if fields is not None else None
         if key is not None and value.__class__ is str and fields.get(key) == value:  # type: ignore[union-attr]
-            values[header] = self._refs.get(key) or self._refs.setdefault(key, {SAME: key})
+            row[slot] = self._refs.get(key) or self._refs.setdefault(key, {SAME: key})
             return
         memo = self._raw_sealed
         memo_key: tuple[type, Any] | None = (value.__class__, value)
@@ -204,7 +228,7 @@ class RowProtector:
                 if len(memo) >= _MEMO_LIMIT:
                     memo.clear()
                 memo[memo_key] = sealed
-        values[header] = sealed
+        row[slot] = sealed
 
     def _personal_cells(self, values: dict[str, Any], every: bool = False) -> list[tuple[str, str]]:
         """(header, mask kind) of the raw cells that hold a personal value (``every``: look at
@@ -236,6 +260,12 @@ class RowProtector:
         for header, kind in self._personal_cells(values, every=True):
             out[header] = public_mask(kind, values[header])
         return out
+
+
+def _individual(value: Any) -> bool:
+    """Whether a code cell holds a 20-character taxpayer id (an individual's: personal)."""
+    return len(value if value.__class__ is str else str(value)) >= _INDIVIDUAL_MIN \
+        and is_individual_code(nz.to_code(value))
 
 
 def scrub_errors(errors: list[tuple[str, str]]) -> list[tuple[str, str]]:

@@ -50,6 +50,11 @@ class RawRow:
         self._headers = headers
 
     @property
+    def cells(self) -> list[Any] | None:
+        """A table row's cells when they are exactly one per header, in header order (else None)."""
+        return self._cells if self._headers is not None else None
+
+    @property
     def values(self) -> dict[str, Any]:
         if self._values is None:
             self._values = dict(zip(self._headers or (), self._cells or ()))

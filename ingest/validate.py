@@ -10,7 +10,6 @@ a list of rejections naming the column and reason. The same converters back a ma
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -20,11 +19,9 @@ from marshmallow import fields as mm_fields
 from credit.kernel import identifiers as ids
 from credit.kernel.catalog import IDENTITY_ROLES, Column, RecordType
 from ingest import normalize as nz
+from ingest.rowplan import Converter, PlanStep, compile_plan
 
 log = logging.getLogger(__name__)
-
-Converter = Callable[[Any], Any]
-PlanStep = tuple[str, str, str, Converter, dict[Any, Any] | None]  # header, key, label, converter, memo
 
 CODE_LENGTHS = {"uscc": 18, "reg_no": 15, "org_code": 9, "loan_card_no": 16, "taxpayer_id": None}
 # 操作类型 as the file states it: empty and 新增 add or update, 修改 updates a record that must exist,
@@ -75,8 +72,6 @@ def _enum_list(col: Column, value: Any) -> tuple[str, ...] | None:
 
 
 _UNCACHED_TYPES = frozenset({"text"})
-_CACHE_LIMIT = 1 << 12
-_MISS = object()
 
 
 def converter_for(col: Column) -> Converter:
@@ -114,59 +109,20 @@ def _converter(col: Column) -> Converter:
 class RowResult:
     """A validated row: normalised fields and identity, or the reasons it was rejected."""
 
-    __slots__ = ("record_id", "op", "fields", "identity", "flags", "errors")
+    __slots__ = ("record_id", "op", "fields", "identity_row", "flags", "errors")
 
     def __init__(self) -> None:
         self.record_id: str | None = None
         self.op = "upsert"
         self.fields: dict[str, Any] = {}
-        self.identity: dict[str, str | None] = {}
+        self.identity_row: tuple[str | None, ...] = ()  # the identity view in IDENTITY_ROLES order
         self.flags: dict[str, str] = {}
         self.errors: list[tuple[str, str]] = []  # (column label, reason)
 
-
-def _compile_plan(plan: list[tuple[str, str, str, Converter, dict[Any, Any] | None]],
-                  absent: list[str]) -> Callable[[dict[str, Any], dict[str, Any], list[tuple[str, str]]], None]:
-    """One function that converts every mapped column of a row, unrolled: ``fill(values, out, errors)``.
-
-    For each (header, key, label, converter, memo) it does what this loop body would, without the
-    loop's overhead (ingest's hot path; about a third faster than the loop):
-    empty -> None; else the memoised value, or the converter's (a ValueError becomes an error)."""
-    env: dict[str, Any] = {"_MISS": _MISS, "_LIMIT": _CACHE_LIMIT, "str": str}
-    lines = ["def fill(values, out, errors):", "    get = values.get"]
-    for n, (header, key, label, convert, cache) in enumerate(plan):
-        env.update({f"h{n}": header, f"k{n}": key, f"l{n}": label, f"c{n}": convert})
-        lines += [f"    raw = get(h{n})",
-                  "    if raw is None or raw == '':",
-                  f"        out[k{n}] = None",
-                  "    else:"]
-        if cache is None:
-            lines += ["        try:",
-                      f"            out[k{n}] = c{n}(raw)",
-                      "        except ValueError as exc:",
-                      f"            out[k{n}] = None",
-                      f"            errors.append((l{n}, str(exc)))"]
-            continue
-        env[f"m{n}"] = cache
-        lines += [f"        hit = m{n}.get(raw, _MISS) if raw.__class__ is str else _MISS",
-                  "        if hit is _MISS:",
-                  "            try:",
-                  f"                hit = c{n}(raw)",
-                  "            except ValueError as exc:",
-                  "                hit = None",
-                  f"                errors.append((l{n}, str(exc)))",
-                  "            else:",
-                  "                if raw.__class__ is str:",
-                  f"                    if len(m{n}) >= _LIMIT:",
-                  f"                        m{n}.clear()",
-                  f"                    m{n}[raw] = hit",
-                  f"        out[k{n}] = hit"]
-    for n, key in enumerate(absent):
-        env[f"a{n}"] = key
-        lines.append(f"    out[a{n}] = None")
-    lines.append("    return None")
-    exec(compile("\n".join(lines), "<ingest row plan>", "exec"), env)  # noqa: S102 - our own generated code
-    return env["fill"]  # type: ignore[no-any-return]
+    @property
+    def identity(self) -> dict[str, str | None]:
+        """The identity view, role -> value (empty for a rejected row)."""
+        return dict(zip(IDENTITY_ROLES, self.identity_row))
 
 
 class RowValidator:
@@ -177,6 +133,7 @@ class RowValidator:
         """``per_record_keys``: JSON/XML, where each record names its own keys (no header to check).
         ``text_only``: every raw value is text (CSV, XML), so no code can arrive as a number."""
         self.rtype = rtype
+        self.headers = list(headers)
         self._lookup = _header_lookup(rtype)
         self.per_record_keys = per_record_keys
         self.mapping: dict[str, Column] = {}
@@ -188,12 +145,20 @@ class RowValidator:
             self._map_headers(headers)
         present = {c.key for c in self.mapping.values()}
         self._plan: list[PlanStep] = [(h, c.key, c.label, converter_for(c), {} if _cacheable(c) else None)
-                      for h, c in self.mapping.items()]
-        self._fill = _compile_plan(self._plan, [c.key for c in rtype.columns if c.key not in present])
+                                      for h, c in self.mapping.items()]
+        absent = [c.key for c in rtype.columns if c.key not in present]
+        self._fill = compile_plan(self._plan, absent)
+        # a table row with exactly the header's cells is read by position (``validate_cells``),
+        # sharing the memos of ``_fill``
+        self.width = None if per_record_keys else len(headers)
+        self._fill_cells = None if per_record_keys else compile_plan(
+            self._plan, absent, [headers.index(h) for h, *_ in self._plan], text_only)
         self._required = [(c.key, c.label) for c in rtype.columns if c.required and c.key != "record_id"]
+        self._record_id_label = rtype.column("record_id").label
         self._identity = _IdentityPlan(rtype.identity_columns)
         self._numeric_codes = [] if text_only else [
             (h, c.key) for h, c in self.mapping.items() if c.type in _NUMERIC_CODE_TYPES]
+        self._numeric_cells = [(headers.index(h), key) for h, key in self._numeric_codes] if not per_record_keys else []
 
     def _map_headers(self, headers: list[str]) -> None:
         for header in headers:
@@ -228,30 +193,47 @@ class RowValidator:
     def validate(self, values: dict[str, Any]) -> RowResult:
         """Normalise one raw row; errors name the column, flags carry warnings."""
         result = RowResult()
-        out = result.fields
         if "__invalid__" in values:
             result.errors.append(("(row)", f"无法解析的记录 / unreadable record: {values['__invalid__']}"))
             return result
         if self.per_record_keys:
             values = self._rekey(values)
-        self._fill(values, out, result.errors)
+        result.record_id, op, result.fields = self._fill(values, result.errors)
         extras = "_extra_1" in values and [k for k in values if k.startswith("_extra_") and not nz.is_empty(values[k])]
         if extras:
             result.errors.append(("(row)", f"单元格多于表头 / more cells than header columns: {len(extras)}"))
-        result.record_id = out.pop("record_id")
-        result.op = OP_VALUES.get(out.pop("op"), "upsert")
-        if result.record_id is None:
-            result.errors.append((self.rtype.column("record_id").label, "必填项为空 / required value is empty"))
-        if result.op != "revoke":
-            for key, label in self._required:
-                if out.get(key) is None and not any(label == e[0] for e in result.errors):
-                    result.errors.append((label, "必填项为空 / required value is empty"))
+        self._finish(result, op)
         if not result.errors:
-            result.identity, result.flags = self._identity.view(out)
             lost = self._numeric_codes and lost_digit_codes(values, self._numeric_codes)
             if lost:
                 self._drop_lost_codes(result, lost)
         return result
+
+    def validate_cells(self, cells: list[Any]) -> RowResult:
+        """``validate`` of a table row given as its cells, exactly one per header (``width``)."""
+        result = RowResult()
+        result.record_id, op, result.fields = self._fill_cells(cells, result.errors)  # type: ignore[misc]
+        self._finish(result, op)
+        if not result.errors and self._numeric_cells:
+            lost = [key for i, key in self._numeric_cells
+                    if cells[i].__class__ in (int, float) and abs(cells[i]) >= LOST_DIGITS_FROM]
+            if lost:
+                self._drop_lost_codes(result, lost)
+        return result
+
+    def _finish(self, result: RowResult, op: Any) -> None:
+        result.op = OP_VALUES.get(op, "upsert")
+        if result.record_id is None:
+            result.errors.append((self._record_id_label, "必填项为空 / required value is empty"))
+        if result.op != "revoke":
+            out = result.fields
+            for key, label in self._required:
+                if out.get(key) is None and not any(label == e[0] for e in result.errors):
+                    result.errors.append((label, "必填项为空 / required value is empty"))
+        if not result.errors:
+            result.identity_row, flags = self._identity.row(result.fields)
+            if flags:
+                result.flags = dict(flags)
 
     def _drop_lost_codes(self, result: RowResult, lost: list[str]) -> None:
         """Codes whose digits were lost: flagged, and left out of the identity view (they would
@@ -259,8 +241,8 @@ class RowValidator:
         damaged = dict(result.fields)
         for key in lost:
             damaged[key] = None
-        result.identity, flags = self._identity.view(damaged)
-        result.flags = {**flags, **dict.fromkeys(lost, LOST_DIGITS)}
+        result.identity_row, flags = self._identity.row(damaged)
+        result.flags = {**dict(flags), **dict.fromkeys(lost, LOST_DIGITS)}
 
 
 def lost_digit_codes(values: dict[str, Any], columns: list[tuple[str, str]]) -> list[str]:
@@ -282,6 +264,8 @@ def _header_lookup(rtype: RecordType) -> dict[str, Column]:
 
 
 _CODE_ROLES = ("uscc", "reg_no", "org_code", "taxpayer_id")
+_PLACED_ROLES = (*_CODE_ROLES, "loan_card_no")  # the roles a code may be placed in by its shape
+_PLAIN = object()  # a placed role left to its own column
 _KIND_ROLE = {"uscc": "uscc", "reg_no": "reg_no", "org_code": "org_code",
               "taxpayer15": "taxpayer_id", "taxpayer20": "taxpayer_id", "loan_card_no": "loan_card_no"}
 _STATUS_ZH = {ids.BAD_CHECK: "校验位不符 / check character does not match",
@@ -296,34 +280,57 @@ def identity_view(fields: dict[str, Any], roles: dict[str, str]) -> tuple[dict[s
 
 
 class _IdentityPlan:
-    """``identity_view`` for one record type's identity roles, with the role lookups done once."""
+    """``identity_view`` for one record type's identity roles, with the role lookups done once.
 
-    __slots__ = ("plain", "former", "codes", "template", "memo")
+    ``row`` gives the view as a tuple in ``IDENTITY_ROLES`` order (what is stored), from one
+    generated function: ingest's hot path."""
+
+    __slots__ = ("codes", "memo", "row")
 
     def __init__(self, roles: dict[str, str]) -> None:
-        self.plain = [(role, key) for role, key in roles.items() if role not in _CODE_ROLES and role != "former_names"]
-        self.former = roles.get("former_names")
         self.codes = [(role, roles[role]) for role in _CODE_ROLES if role in roles]
-        self.template: dict[str, str | None] = dict.fromkeys(IDENTITY_ROLES)
         self.memo: dict[tuple[Any, ...], tuple[Any, Any]] = {}  # code values -> placed codes, flags
+        env: dict[str, Any] = {"memo": self.memo, "placed_of": self._placed, "_PLAIN": _PLAIN}
+        parts = []
+        for role in IDENTITY_ROLES:
+            key = roles.get(role)
+            plain = "None" if key is None or role in _CODE_ROLES else f"get({key!r})"
+            if role == "former_names" and key is not None:
+                env["join"] = "；".join
+                plain = f"(join(get({key!r})) if get({key!r}) else None)"
+            if role in _CODE_ROLES:  # only ever placed by shape
+                parts.append(f"p[{_PLACED_ROLES.index(role)}]")
+            elif role in _PLACED_ROLES:  # placed by shape, or else its own column
+                n = _PLACED_ROLES.index(role)
+                parts.append(f"({plain} if p[{n}] is _PLAIN else p[{n}])")
+            else:
+                parts.append(plain)
+        values = ", ".join(f"get({key!r})" for _, key in self.codes)
+        lines = ["def row(fields):",
+                 "    get = fields.get",
+                 f"    values = ({values}{',' if len(self.codes) == 1 else ''})",
+                 "    found = memo.get(values)",
+                 "    if found is None:",
+                 "        found = placed_of(values)",
+                 "    p, flags = found",
+                 f"    return ({', '.join(parts)}), flags"]
+        exec(compile("\n".join(lines), "<identity view>", "exec"), env)  # noqa: S102 - our own generated code
+        self.row: Any = env["row"]
+
+    def _placed(self, values: tuple[Any, ...]) -> tuple[tuple[Any, ...], tuple[tuple[str, str], ...]]:
+        """The placed codes (``_PLACED_ROLES`` order; ``_PLAIN``: the plain field) and flags of one
+        combination of code values, memoised."""
+        placed, flags = _codes_view(tuple((role, key, v) for (role, key), v in zip(self.codes, values)))
+        where = dict(placed)
+        found = (tuple(where.get(role, None if role in _CODE_ROLES else _PLAIN) for role in _PLACED_ROLES), flags)
+        if len(self.memo) >= 1 << 14:
+            self.memo.clear()
+        self.memo[values] = found
+        return found
 
     def view(self, fields: dict[str, Any]) -> tuple[dict[str, str | None], dict[str, str]]:
-        identity = self.template.copy()
-        for role, key in self.plain:
-            identity[role] = fields.get(key)
-        if self.former:
-            value = fields.get(self.former)
-            identity["former_names"] = "；".join(value) if value else None
-        values = tuple([fields.get(key) for _, key in self.codes])
-        found = self.memo.get(values)
-        if found is None:
-            found = _codes_view(tuple((role, key, v) for (role, key), v in zip(self.codes, values)))
-            if len(self.memo) >= 1 << 14:
-                self.memo.clear()
-            self.memo[values] = found
-        placed, flags = found
-        identity.update(placed)
-        return identity, dict(flags) if flags else {}
+        identity, flags = self.row(fields)
+        return dict(zip(IDENTITY_ROLES, identity)), dict(flags) if flags else {}
 
 
 def _codes_view(codes: tuple[tuple[str, str, str | None], ...]) -> tuple[tuple[tuple[str, str | None], ...],

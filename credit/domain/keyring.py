@@ -29,11 +29,13 @@ from credit.kernel.db import transaction
 from credit.kernel.keys import KeyStore, is_sealed, key_id
 from credit.kernel.models import Batch, SourceRecord
 from credit.kernel.personal import CODE_ROLES, PERSON_ROLE, identity_value, plan_for
+from credit.kernel.rawrow import headers_of
 from ingest.protect import RowProtector
 
 log = logging.getLogger(__name__)
 
-# every table and text column that can hold sealed values (JSON objects of column -> value)
+# every table and text column that can hold sealed values (JSON objects of column -> value, or a
+# table row's raw cells as a list, credit/kernel/rawrow.py)
 SEALED_COLUMNS: tuple[tuple[Table, tuple[str, ...]], ...] = ((SourceRecord.__table__, ("fields", "raw")),)  # type: ignore[assignment]
 BATCH_ROWS = 500
 MAX_PASSES = 3
@@ -102,10 +104,14 @@ def _reseal_text(store: KeyStore, text: str | None, counter: list[int]) -> str |
     if not text:
         return None
     data = orjson.loads(text)
-    if not isinstance(data, dict):
+    if isinstance(data, dict):
+        slots: Any = data.items()
+    elif isinstance(data, list):
+        slots = enumerate(data)
+    else:
         return None
     changed = False
-    for name, value in data.items():
+    for name, value in list(slots):
         if is_sealed(value) and key_id(value) != store.active:
             data[name] = store.reseal(value)
             counter[0] += 1
@@ -181,8 +187,10 @@ class SealResult:
 _IDENTITY = (PERSON_ROLE, *CODE_ROLES)
 
 
-def _sealed_row(store: KeyStore, rtype: RecordType, protector: RowProtector, row: Any) -> dict[str, Any] | None:
-    """The new column values of one row stored in clear, or None when it holds nothing personal."""
+def _sealed_row(store: KeyStore, rtype: RecordType, protectors: dict[Any, RowProtector],
+                row: Any) -> dict[str, Any] | None:
+    """The new column values of one row stored in clear, or None when it holds nothing personal.
+    ``protectors``: one per batch header (None: a raw row stored as an object)."""
     plan = plan_for(rtype)
     fields = orjson.loads(row.fields)
     if not plan.needs_sealing(fields):
@@ -190,8 +198,17 @@ def _sealed_row(store: KeyStore, rtype: RecordType, protector: RowProtector, row
     clear = orjson.dumps(fields, option=orjson.OPT_SORT_KEYS)
     stored = orjson.dumps(plan.seal(fields, store), option=orjson.OPT_SORT_KEYS).decode()
     raw = orjson.loads(row.raw or "{}")
+    headers = headers_of(row.raw_headers) if isinstance(raw, list) else None
+    key = tuple(headers) if headers is not None and len(headers) == len(raw) else None
+    protector = protectors.get(key) or protectors.setdefault(key, RowProtector(rtype, list(key) if key else None))
+    if isinstance(raw, dict):
+        sealed_raw = protector.seal_raw_json(raw, fields).decode()
+    elif key is not None:  # a table row's cells against its batch's header (credit/kernel/rawrow.py)
+        sealed_raw = protector.seal_raw_cells(raw, fields).decode()
+    else:
+        sealed_raw = row.raw
     new = {"fields": stored, "content_hash": store.content_hash(row.op.encode() + b"|" + clear),
-           "raw": protector.seal_raw_json(raw, fields).decode() if isinstance(raw, dict) else row.raw}
+           "raw": sealed_raw}
     new.update({role: identity_value(store, role, getattr(row, role)) for role in _IDENTITY})
     if row.file_format == "correction":  # its hashes were taken over the clear text
         new["file_hash"] = hashlib.sha256(f"sealed|{row.id}|{stored}".encode()).hexdigest()
@@ -211,16 +228,16 @@ def seal_clear_values(engine: Engine, actor: Actor, *, batch: int = BATCH_ROWS,
     for rtype in load_catalog():
         if plan_for(rtype).empty:
             continue
-        protector = RowProtector(rtype)
+        protectors: dict[Any, RowProtector] = {}
         where = (t.c.department == rtype.department) & (t.c.record_type == rtype.name) & ~t.c.fields.like('%"$enc"%')
-        query = (select(t.c.id, t.c.op, t.c.fields, t.c.raw, t.c.batch_id, b.c.file_format,
+        query = (select(t.c.id, t.c.op, t.c.fields, t.c.raw, t.c.batch_id, b.c.file_format, b.c.raw_headers,
                         *[t.c[role] for role in _IDENTITY]).join(b, b.c.id == t.c.batch_id).where(where))
         after, seen = 0, 0
         while True:
             with transaction(engine) as session:
                 rows = session.execute(query.where(t.c.id > after).order_by(t.c.id).limit(batch)).all()
                 for row in rows:
-                    new = _sealed_row(store, rtype, protector, row)
+                    new = _sealed_row(store, rtype, protectors, row)
                     if new is None:
                         continue
                     if "file_hash" in new:

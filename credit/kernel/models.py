@@ -42,12 +42,17 @@ class Batch(Base):
     unchanged: Mapped[int] = mapped_column(default=0)
     duplicates: Mapped[int] = mapped_column(default=0)
     rejected: Mapped[int] = mapped_column(default=0)
+    # a table file's header as read (JSON list): its rows' ``raw`` are lists of cells in this
+    # order (credit/kernel/rawrow.py); None when every raw row of the batch is an object
+    raw_headers: Mapped[str | None] = mapped_column(Text)
 
 
 class SourceRecord(Base):
     """One version of one department record. Rows are only ever inserted.
 
-    ``fields`` holds the normalised values (JSON, English keys), ``raw`` the row as read, ``flags``
+    ``fields`` holds the normalised values (JSON, English keys), ``raw`` the row as read (a list of
+    cells against the batch's ``raw_headers``, or an object; read it with
+    ``credit.kernel.rawrow.raw_values``), ``flags``
     the warnings raised while normalising (a failed check character, a code in the wrong column).
     The identity columns are the small view matching sees.
     """

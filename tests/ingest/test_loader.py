@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from credit.cli.render import ingest_text
 from credit.kernel.models import Batch, SourceRecord
+from credit.kernel.rawrow import raw_values
 from ingest import loader, prepare
 from ingest.loader import IngestError, ingest_file
 from ingest.validate import RowValidator
@@ -25,6 +26,13 @@ def write_csv(path, rows, header=HEADER, encoding="utf-8"):
 
 def row(rid, name="长沙市某某科技有限公司", op="", fine="2", day="2024-03-05", kinds="罚款", serious="否"):
     return [rid, op, name, "", kinds, fine, day, serious]
+
+
+def raw_of(engine, rec):
+    """A stored raw row as header -> cell (a table row is a list against its batch's header)."""
+    with engine.connect() as conn:
+        headers = conn.execute(select(Batch.raw_headers).where(Batch.id == rec["batch_id"])).scalar_one()
+    return raw_values(rec["raw"], headers)
 
 
 def stored(engine, rid=None):
@@ -56,8 +64,22 @@ def test_rows_load_with_provenance(engine, tmp_path, parallel):
     assert p2["version"] == 1 and p2["op"] == "upsert" and p2["row_number"] == 3
     assert p2["batch_id"] == result.batch_id and p2["file_hash"] == loader.file_hash(path)
     assert json.loads(p2["fields"])["fine_amount"] == 1234.5
-    assert json.loads(p2["raw"])["罚款金额（万元）"] == "1,234.5"
+    assert raw_of(engine, p2)["罚款金额（万元）"] == "1,234.5"
     assert p2["name"] == "长沙市某某科技有限公司"
+
+
+def test_a_table_row_is_stored_as_its_cells_against_the_batch_header(engine, tmp_path, parallel):
+    """The header is stored once, with the batch; each row's raw cells in its order, as read. A row
+    with cells beyond the header keeps them, as an object."""
+    path = write_csv(tmp_path / "p.csv", [row("P1", fine="1,234.5"), row("P2") + ["多出的格"]])
+    result = ingest(engine, path, parallel=parallel)
+    with engine.connect() as conn:
+        headers = conn.execute(select(Batch.raw_headers).where(Batch.id == result.batch_id)).scalar_one()
+    assert json.loads(headers) == HEADER
+    p1 = stored(engine, "P1")[0]
+    assert json.loads(p1["raw"]) == row("P1", fine="1,234.5")
+    assert raw_values(p1["raw"], headers) == dict(zip(HEADER, row("P1", fine="1,234.5")))
+    assert result.rejected == 1 and result.rejects[0].raw["_extra_1"] == "多出的格"
 
 
 def test_json_columns_are_stored_as_text(engine, tmp_path, parallel):
@@ -67,7 +89,7 @@ def test_json_columns_are_stored_as_text(engine, tmp_path, parallel):
     rec = stored(engine)[0]
     assert isinstance(rec["fields"], str) and isinstance(rec["raw"], str)
     assert json.loads(rec["fields"])["subject_name"] == "湖南（长沙）某某科技有限公司"
-    assert json.loads(rec["raw"])["行政相对人名称"] == "湖南（长沙）某某科技有限公司"
+    assert raw_of(engine, rec)["行政相对人名称"] == "湖南（长沙）某某科技有限公司"
     if engine.dialect.name == "sqlite":
         with engine.connect() as conn:
             kinds = conn.exec_driver_sql("SELECT typeof(fields), typeof(raw), length(raw) FROM source_records").one()
@@ -141,15 +163,15 @@ def test_missing_required_header_fails_whole(engine, tmp_path, parallel):
 def test_batch_is_one_transaction(engine, tmp_path, monkeypatch, parallel):
     monkeypatch.setattr(prepare, "CHUNK_ROWS", 2)
     calls = {"n": 0}
-    real = RowValidator.validate
+    real = RowValidator.validate_cells  # a CSV row with one cell per header is validated by position
 
-    def failing(self, values):
+    def failing(self, cells):
         calls["n"] += 1  # counted per process: each parallel reader validates every other chunk
         if calls["n"] == 3:
             raise RuntimeError("disk on fire")
-        return real(self, values)
+        return real(self, cells)
 
-    monkeypatch.setattr(RowValidator, "validate", failing)
+    monkeypatch.setattr(RowValidator, "validate_cells", failing)
     with pytest.raises(RuntimeError):
         ingest(engine, write_csv(tmp_path / "t.csv", [row(f"P{i}") for i in range(8)]), parallel=parallel)
     assert stored(engine) == []

@@ -52,7 +52,8 @@ def _snapshot(engine: Engine) -> dict[str, tuple]:
     with Session(engine) as session:
         for r in session.scalars(select(SourceRecord)):
             fields, raw = json.loads(r.fields), json.loads(r.raw)
-            sealed = [v for v in (*fields.values(), *raw.values()) if keys.is_sealed(v)]
+            cells = raw.values() if isinstance(raw, dict) else raw  # a table row: a list of cells
+            sealed = [v for v in (*fields.values(), *cells) if keys.is_sealed(v)]
             out[r.record_id] = (tuple(store.open(v) for v in sealed), r.content_hash, r.legal_rep_id,
                                 frozenset(keys.key_id(v) for v in sealed))
     return out

@@ -24,11 +24,11 @@ ID_NO = "43010219800101123X"
 TAX20 = "43012119750505432101"
 
 
-def _clear_protect(self, op, fields, identity, values):  # type: ignore[no-untyped-def]
-    """How ingest stored rows before encryption at rest."""
+def _clear_protect(self, op, fields, identity, values, cells=None):  # type: ignore[no-untyped-def]
+    """How ingest stored rows before encryption at rest (a table row's raw cells as a list, as now)."""
     clear = orjson.dumps(fields, option=orjson.OPT_SORT_KEYS)
     return (hashlib.blake2b(op.encode() + b"|" + clear, digest_size=16).hexdigest(), clear,
-            orjson.dumps(values, default=str), identity)
+            orjson.dumps(values if cells is None else cells, default=str), identity)
 
 
 def _files(tmp_path: Path, suffix: str = "") -> list[tuple[Path, str, str]]:

@@ -17,7 +17,8 @@ from credit.domain.queries import view_profile
 from credit.domain.workflow_models import AuditEntry
 from credit.domain.workflows import ROLE_CLERK, ROLE_ENTERPRISE, ROLE_PUBLIC, ROLE_REGULATOR, Actor
 from credit.kernel import keys
-from credit.kernel.models import SourceRecord
+from credit.kernel.models import Batch, SourceRecord
+from credit.kernel.rawrow import raw_values
 from ingest.loader import ingest_file
 from matching.models import RecordLink
 from matching.service import resolve
@@ -127,7 +128,9 @@ def test_raw_rows_hold_a_reference_or_a_sealed_cell(engine: Engine, tmp_path: Pa
         ["P2", "长沙某某科技有限公司", "430102 19800101 123x", "罚款", "2026-01-11"]])
     ingest_file(engine, pen, "commerce", "penalty")
     with Session(engine) as session:
-        raw = {r.record_id: json.loads(r.raw)["法定代表人证件号码"] for r in session.scalars(select(SourceRecord))}
+        headers = session.scalars(select(Batch.raw_headers)).one()
+        raw = {r.record_id: raw_values(r.raw, headers)["法定代表人证件号码"]
+               for r in session.scalars(select(SourceRecord))}
     assert raw["P1"] == {"$same": "legal_rep_id_number"}
     assert keys.is_sealed(raw["P2"]) and keys.current().open(raw["P2"]) == "430102 19800101 123x"
 
