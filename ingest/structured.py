@@ -58,14 +58,24 @@ def _json_array(src: RowSource) -> Iterator[RawRow]:
     seen: dict[str, None] = {}
     number = 0
     items = ijson.items(_json_reader(src), "item", use_float=True)
+    skip, retried = 0, False
     while True:
         try:
             item = next(items)
         except StopIteration:
             return
         except (ijson.JSONError, ijson.IncompleteJSONError, UnicodeDecodeError) as exc:
+            if "integer overflow" in str(exc) and not retried:
+                # a number beyond 64 bits (a 20-digit taxpayer id written as a number): the C parser
+                # cannot hold it, the pure-Python one can; read again from the start, past what was read
+                items, skip, retried = ijson.get_backend("python").items(_json_reader(src), "item", use_float=True), \
+                    number, True
+                continue
             raise _fail(src.path, f"JSON 格式错误，位于第 {number + 1} 项（{exc}）",
                         f"malformed JSON at item {number + 1} ({exc})") from None
+        if skip:
+            skip -= 1
+            continue
         number += 1
         yield _json_row(src, seen, number, item, f"第{number}项")
 
@@ -74,11 +84,18 @@ def _json_row(src: RowSource, seen: dict[str, None], number: int, item: Any, whe
     """A RawRow for one decoded JSON value; non-objects become a row the validator rejects."""
     if not isinstance(item, dict):
         return RawRow(number, {INVALID_KEY: f"{where}不是对象 / not an object: {repr(item)[:200]}"})
-    for key in item:
+    for key, value in item.items():
         if key not in seen:
             seen[key] = None
             src.headers.append(key)
+        if value.__class__ is int and not -_INT64 <= value < _INT64:
+            # a 20-digit taxpayer id written as a JSON number: its digits are all in the text, and
+            # the stored row (JSON, sealed) holds integers of 64 bits at most
+            item[key] = str(value)
     return RawRow(number, item)
+
+
+_INT64 = 2 ** 63
 
 
 def _ndjson(src: RowSource, strict_first: bool) -> Iterator[RawRow]:

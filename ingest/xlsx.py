@@ -158,12 +158,17 @@ def _guarded_rows(src: RowSource, sheet: Any) -> Iterator[list[Cell]]:
 
 
 def _calamine_cell(value: Cell) -> Cell:
-    """Calamine's value as a reader value: '' -> None, integral float -> int."""
+    """Calamine's value as a reader value: '' -> None, integral float -> int (within 64 bits)."""
     if value == "" and isinstance(value, str):
         return None
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, float) and value.is_integer() and abs(value) < _INT64:
         return int(value)
     return value
+
+
+# an integral number beyond 64 bits (a 20-digit taxpayer id typed into a number cell: Excel kept 15
+# of its digits) stays a float: it is stored as sent and flagged, never an integer JSON cannot hold
+_INT64 = 2.0 ** 63
 
 
 def _stream_sheet(src: RowSource, zf: zipfile.ZipFile, parts: _XlsxParts) -> Iterator[tuple[int, list[Cell]]]:
@@ -331,7 +336,7 @@ class _CellConverter:
             if isinstance(moment, datetime.datetime) and value.is_integer():
                 return moment.date()
             return moment
-        return int(value) if value.is_integer() else value
+        return int(value) if value.is_integer() and abs(value) < _INT64 else value
 
 
 # ---------------------------------------------------------------- JSON and NDJSON

@@ -114,3 +114,38 @@ def test_warnings_sample_is_capped_callback_gets_all(engine, tmp_path, monkeypat
                          on_warning=seen.append)
     assert result.flagged == 5 and len(result.warnings) == 2 and len(seen) == 5
     assert [w.row for w in seen] == [2, 3, 4, 5, 6]
+
+
+TAX20 = "43010219561114433900"  # an individual business's 20-character taxpayer id
+
+
+def rating_rows(value, rid="NS1"):
+    return [["记录编号", "纳税人识别号", "纳税人名称", "评价年度", "信用等级"], [rid, value, "长沙市岳麓区刘记商行", 2023, "A"]]
+
+
+def test_a_20_digit_number_in_an_xlsx_cell_is_stored_and_flagged_not_a_crash(engine, tmp_path, xlsx_backend):
+    """Beyond 64 bits: Excel kept 15 of its digits; the row is stored as sent (the number), flagged,
+    and the rest of the file is loaded."""
+    wb = openpyxl.Workbook()
+    for r in [*rating_rows(int(TAX20)), ["NS2", TAX20, "长沙市岳麓区刘记商行", 2024, "B"]]:
+        wb.active.append(r)
+    wb.save(tmp_path / "r.xlsx")
+    result = ingest_file(engine, tmp_path / "r.xlsx", "tax", "credit_rating")
+    assert (result.new_records, result.rejected) == (2, 0)
+    assert [(w.row, w.record_id, w.reason) for w in result.warnings] == [(2, "NS1", LOST_DIGITS)]
+    records = stored(engine)
+    assert records["NS1"]["taxpayer_id"] is None and records["NS2"]["taxpayer_id"]
+
+
+@pytest.mark.parametrize("form", ["json", "ndjson"])
+def test_a_20_digit_json_number_keeps_its_digits(engine, tmp_path, form):
+    """A JSON number beyond 64 bits has every digit in the text: read as the code it spells."""
+    items = [{"记录编号": "J1", "纳税人识别号": int(TAX20), "纳税人名称": "刘记商行", "评价年度": 2023, "信用等级": "A"},
+             {"记录编号": "J2", "纳税人识别号": TAX20, "纳税人名称": "刘记商行", "评价年度": 2024, "信用等级": "A"}]
+    path = tmp_path / f"r.{form}"
+    path.write_text(json.dumps(items, ensure_ascii=False) if form == "json" else
+                    "\n".join(json.dumps(i, ensure_ascii=False) for i in items), encoding="utf-8")
+    result = ingest_file(engine, path, "tax", "credit_rating")
+    assert (result.new_records, result.rejected) == (2, 0)
+    records = stored(engine)
+    assert records["J1"]["taxpayer_id"] == records["J2"]["taxpayer_id"]
