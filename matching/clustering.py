@@ -220,12 +220,14 @@ AMBIGUITY_MARGIN = 2.5
 def _ambiguous(uf: Clusters, weak: list[Edge]) -> set[int]:
     """Records whose name-based evidence fits two enterprises that cannot be one (different USCCs,
     different places) about equally well: the name matches more than one business, so it decides
-    nothing."""
+    nothing. An enterprise the record could never join (another operator's ID number, another
+    place than its own) is no candidate: 范云明's rating under his own ID number fits the one
+    范云明 whose number is not known, not the namesake whose number differs."""
     best: dict[int, dict[int, float]] = defaultdict(dict)
     for s, i, j, _, _ in weak:
         for a, b in ((i, j), (j, i)):
-            root = uf.find(b)
-            if root != uf.find(a):
+            root, own = uf.find(b), uf.find(a)
+            if root != own and not uf.conflict(own, root) and not uf.other_places(a, b):
                 best[a][root] = max(best[a].get(root, s), s)
     out = set()
     for i, roots in best.items():

@@ -149,6 +149,9 @@ def parse(name: str) -> ParsedName:
     head, form = _split_form(head)
     region, county, rest = _split_region(head)
     individual = not form and not branch and rest.endswith(_INDIVIDUAL_ENDS)
+    if county and not individual and not form and not branch and 2 <= len(rest) <= 4 and \
+            not _split_industry(rest)[1]:
+        individual = True  # 长沙市开福区范云明: a business known by its operator's name, with its division
     if county and not individual:
         # a company keeps its district in its name core: 长沙市天心区华兴建材 and 长沙市开福区华兴建材 are
         # two lawful companies, and a word read as a district (市政工程, 阳光小区物业) is no district

@@ -177,3 +177,20 @@ def test_a_loan_to_the_operator_by_name_meets_the_business_its_code_names() -> N
     res = resolve_records(recs, {})
     assert same(res, "c/reg/1", "f/loan/1")
     assert not same(res, "c/reg/1", "f/loan/2")
+
+
+def test_a_namesake_whose_number_differs_is_no_candidate() -> None:
+    """Two 范云明 in 开福区, the second known by his ID number. A rating under the first one's
+    20-character id (his own number) cannot be the second's business, so it fits one business:
+    the first's. Without the second's number the rating would fit both and join neither."""
+    recs = [R("c/reg/1", name="范云明", reg_no="430105724952947", legal_rep="范云明",
+              address="湖南省长沙市开福区书院路229号"),
+            R("c/reg/2", name="范云明", uscc=uscc(2, "430105", "92"), legal_rep="范云明",
+              address="湖南省长沙市开福区五一大道9号"),
+            R("p/case/2", name="范云明", uscc=uscc(2, "430105", "92"), legal_rep="范云明", legal_rep_id=WANG),
+            R("t/rate/1", name="长沙市开福区范云明", taxpayer_id=LIU + "01")]
+    assert parse("长沙市开福区范云明").core == "范云明" and parse("长沙市开福区范云明").county == "开福区"
+    res = resolve_records(recs, {})
+    assert same(res, "c/reg/1", "t/rate/1") and not same(res, "c/reg/1", "c/reg/2")
+    res = resolve_records([r for r in recs if r.key != ("p", "case", "2")], {})
+    assert not same(res, "c/reg/1", "t/rate/1") and not same(res, "c/reg/2", "t/rate/1")
