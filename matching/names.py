@@ -124,6 +124,7 @@ def _split_region(text: str) -> tuple[str | None, str, str]:
     return region, county, text.replace("(", "").replace(")", "")
 
 
+_TRAILING_BRACKET = re.compile(r"\(([^()]{2,12})\)$")
 _INDUSTRY_SET = frozenset(INDUSTRIES)
 _INDUSTRY_LENGTHS = tuple(sorted({len(w) for w in INDUSTRIES}, reverse=True))
 
@@ -146,6 +147,10 @@ def parse(name: str) -> ParsedName:
     """Parse one company name into its parts."""
     text = normalize(name)
     head, branch = _split_branch(text)
+    trailing = _TRAILING_BRACKET.search(head)
+    if trailing and regions.code_of(trailing.group(1)):
+        # the region moved behind the legal form (佳康投资合伙企业(有限合伙)(湘潭)): read the form first
+        head = trailing.group() + head[: trailing.start()]
     head, form = _split_form(head)
     region, county, rest = _split_region(head)
     individual = not form and not branch and rest.endswith(_INDIVIDUAL_ENDS)

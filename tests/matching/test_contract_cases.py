@@ -194,3 +194,12 @@ def test_a_namesake_whose_number_differs_is_no_candidate() -> None:
     assert same(res, "c/reg/1", "t/rate/1") and not same(res, "c/reg/1", "c/reg/2")
     res = resolve_records([r for r in recs if r.key != ("p", "case", "2")], {})
     assert not same(res, "c/reg/1", "t/rate/1") and not same(res, "c/reg/2", "t/rate/1")
+
+
+def test_a_region_written_after_the_legal_form() -> None:
+    """佳康投资合伙企业（有限合伙）（湘潭）: the region moved behind the form is still the region, and
+    the name is the registration's 湘潭市佳康投资合伙企业（有限合伙）."""
+    moved, written = parse("佳康投资合伙企业（有限合伙）（湘潭）"), parse("湘潭市佳康投资合伙企业（有限合伙）")
+    assert (moved.region, moved.core, moved.form) == (written.region, written.core, written.form) == \
+        ("4303", "佳康投资", "有限合伙")
+    assert parse("华盛网络科技有限公司(长沙)").core == parse("长沙华盛网络科技有限公司").core
