@@ -30,12 +30,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from sqlalchemy import Engine, and_, case, delete, insert, literal, null, or_, select
+from sqlalchemy import Engine, Table, and_, case, delete, insert, literal, null, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from credit.domain.export_csv import _cells, csv_text, written
+from credit.domain.export_csv import _cells, csv_text, line_function, plain_line, written
 from credit.domain.gate import GOVERNMENT, MARK_ENDED, MARK_OBJECTION, Marks, _may_see
-from credit.domain.gate_fast import TypePlan
+from credit.domain.gate_fast import WINDOWS_KEPT, TypePlan
 from credit.domain.policy import load_policy
 from credit.domain.work_models import ExportDecision
 from credit.kernel import keys
@@ -103,28 +103,74 @@ def _current(s: Any, rt: RecordType) -> Any:
                                         newer.record_id == s.record_id, newer.version > s.version).exists())
 
 
-def decision(plan: TypePlan, codes: frozenset[int], rid_at: int | None, source_id: int, record_id: str,
-             version: int, fields: dict[str, Any], at_basis: str) -> dict[str, Any] | None:
-    """The stored decision of one version: its standing and its cells as ``RecordRows.rows`` makes
-    the export row of it (``None``: not storable, decided when exported)."""
-    rt = plan.rt
-    try:
-        dated, publicity, openness = plan.standing(fields)
-        values = plan.values(fields, None)
-    except Exception:  # noqa: BLE001 (a value its rules cannot read: decided when exported, as before)
-        return None
-    shown = _may_see(plan.kind, rt, openness, True)
-    if shown != _may_see(plan.kind, rt, openness, False):
-        return None
-    p = publicity
-    row = [0, rt.department, rt.name, version, openness, dated, p.start if p.published else None,
-           p.last_day if p.published else None, "", *values]
-    if rid_at is not None:
-        row[rid_at] = record_id
-    cells = _cells(codes, row)
-    return {"source_id": source_id, "basis": at_basis, "shown": shown, "dated": dated, "published": p.published,
-            "start": p.start, "last_day": p.last_day, "window_cells": encoded(cells[4:8]),
-            "value_cells": encoded(cells[9:])}
+class Decider:
+    """Stored decisions of one type's versions: ``TypePlan.standing`` once per distinct combination of
+    the fields it reads (``policy.window_key``, as the gate's bulk path), the values and their cells
+    as ``RecordRows.rows`` makes the export row of them."""
+
+    def __init__(self, plan: TypePlan, at_basis: str) -> None:
+        from credit.domain.export_rows import _shape, record_columns
+
+        self.plan, self.basis = plan, at_basis
+        columns, self.codes = record_columns(plan.rt)
+        self.rid_at = _shape(plan.rt, [c.key for c in columns])[1]
+        self.width = len(export_rows_meta()) + len(columns)
+        self.line = line_function(self.width, self.codes)
+        self.standings: dict[Any, tuple[Any, ...] | None] = {}
+
+    def standing(self, fields: dict[str, Any]) -> tuple[Any, ...] | None:
+        """(dated, publicity, openness, shown) of the fields, or None when not storable."""
+        plan = self.plan
+        try:
+            key = plan.window_key(fields)
+            found = self.standings.get(key, False)
+        except Exception:  # noqa: BLE001 (cannot be keyed: worked out on its own)
+            key, found = None, False
+        if found is not False:
+            return found  # type: ignore[return-value]
+        try:
+            dated, publicity, openness = plan.standing(fields)
+            shown = _may_see(plan.kind, plan.rt, openness, True)
+            made = (dated, publicity, openness, shown) if shown == _may_see(plan.kind, plan.rt, openness, False) else None
+        except Exception:  # noqa: BLE001 (a value its rules cannot read: decided when exported, as before)
+            made = None
+        if key is not None:
+            if len(self.standings) >= WINDOWS_KEPT:
+                self.standings.clear()
+            self.standings[key] = made
+        return made
+
+    def __call__(self, source_id: int, record_id: str, version: int, fields: dict[str, Any]) -> dict[str, Any] | None:
+        """The stored decision of one version (None: not storable, decided when exported)."""
+        standing = self.standing(fields)
+        if standing is None:
+            return None
+        dated, p, openness, shown = standing
+        try:
+            values = self.plan.values(fields, None)
+        except Exception:  # noqa: BLE001
+            return None
+        rt = self.plan.rt
+        row = [0, rt.department, rt.name, version, openness, dated, p.start if p.published else None,
+               p.last_day if p.published else None, "", *values]
+        if self.rid_at is not None:
+            row[self.rid_at] = record_id
+        line, tabs = self.line(row) if len(row) == self.width else ("", -1)
+        if tabs >= 0 and plain_line(line, self.width, tabs):  # no cell holds a comma: cut at them
+            parts = line.split(",")
+            window, cells = ",".join(parts[4:8]).encode("utf-8"), ",".join(parts[9:]).encode("utf-8")
+        else:
+            every = _cells(self.codes, row)
+            window, cells = encoded(every[4:8]), encoded(every[9:])
+        return {"source_id": source_id, "basis": self.basis, "shown": shown, "dated": dated,
+                "published": p.published, "start": p.start, "last_day": p.last_day, "window_cells": window,
+                "value_cells": cells}
+
+
+def export_rows_meta() -> list[tuple[str, str]]:
+    from credit.domain.export_rows import RECORD_META
+
+    return RECORD_META
 
 
 def prepare(engine: Engine, types: list[RecordType], progress: Callable[[int], None] | None = None,
@@ -132,9 +178,10 @@ def prepare(engine: Engine, types: list[RecordType], progress: Callable[[int], N
     """Store the decisions current versions of the types lack under today's basis, ``chunk`` versions a
     transaction (resumable, safe beside other work); decisions under other bases are dropped. Returns
     how many were stored."""
-    from credit.domain.export_rows import RecordRows, _shape, record_columns
+    from credit.domain.export_rows import RecordRows
 
     at_basis, made = basis(), 0
+    table: Table = ExportDecision.__table__  # type: ignore[assignment]
     with transaction(engine) as session:
         session.execute(delete(ExportDecision).where(ExportDecision.basis != at_basis))
     s, d = SourceRecord, ExportDecision
@@ -142,8 +189,7 @@ def prepare(engine: Engine, types: list[RecordType], progress: Callable[[int], N
         plan = TypePlan(rt, GOVERNMENT, date.today())  # the date plays no part in a standing or the values
         if not storable(plan):
             continue
-        columns, codes = record_columns(rt)
-        rid_at = _shape(rt, [c.key for c in columns])[1]
+        decide = Decider(plan, at_basis)
         stmt = (select(s.id, s.record_id, s.version, RecordRows.fields_column(engine))
                 .outerjoin(d, and_(d.source_id == s.id, d.basis == at_basis))
                 .where(_current(s, rt), d.source_id.is_(None)).order_by(s.record_id))
@@ -155,11 +201,11 @@ def prepare(engine: Engine, types: list[RecordType], progress: Callable[[int], N
                 if not rows:
                     break
                 made_now = [m for sid, rid, version, fields in rows
-                            if (m := decision(plan, codes, rid_at, sid, rid, version, orjson.loads(fields),
-                                              at_basis)) is not None]
-                session.execute(delete(d).where(d.source_id.in_([m["source_id"] for m in made_now])))
+                            if (m := decide(sid, rid, version, orjson.loads(fields))) is not None]
+                conn = session.connection()
+                conn.execute(delete(table).where(table.c.source_id.in_([m["source_id"] for m in made_now])))
                 if made_now:
-                    session.execute(insert(d), made_now)
+                    conn.execute(insert(table), made_now)
             after = rows[-1][1]
             made += len(made_now)
             if progress is not None:
@@ -297,7 +343,8 @@ def _fetched(session: Session, stmt: Any, fetch: int) -> Iterator[list[Any]]:
     conn = session.connection()
     if conn.dialect.name == "sqlite":
         cursor = conn.execute(stmt).cursor
-        yield from iter(lambda: cursor.fetchmany(fetch), [])
+        while batch := cursor.fetchmany(fetch):
+            yield list(batch)
         return
     result = conn.execute(stmt.execution_options(stream_results=True, yield_per=fetch))
     for batch in result.partitions():
