@@ -264,7 +264,8 @@ def request_export(session: Session, actor: Actor, spec: ExportSpec, file_format
 
 
 def run_export_job(engine: Engine, payload: dict[str, Any], progress: Callable[[int, int, str], None]) -> ExportResult:
-    """The job's work: write the file (read-only on the database)."""
+    """The job's work: store the gate decisions a CSV records export lacks (their own transactions),
+    then write the file (read-only on the database)."""
     spec = ExportSpec.from_filters(payload["spec"])
     _check(actor_of(payload), payload["format"])
     prepare_decisions(engine, spec, payload["format"], progress)
