@@ -114,12 +114,13 @@ def cmd_jobs(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from datetime import date
 
-    from credit.domain.exports import ExportSpec, export
+    from credit.domain.exports import ExportSpec, export, prepare_decisions
 
     check_output_path(args.out)
     spec = ExportSpec(args.kind, args.date or date.today(), args.region, args.department, args.record_type,
                       args.date_from, args.date_to)
     actor = Actor(args.user, ROLE_REGULATOR)
+    prepare_decisions(engine(), spec, args.file_format)
     result = in_transaction(lambda s: export(s, actor, spec, args.file_format, args.out))
     say(f"已导出 / exported {result.rows} 行 rows → {result.path} (sha256 {result.sha256[:16]}…)")
     return 0

@@ -186,10 +186,12 @@ def write_batches(table: Table, path: Path, progress: Callable[[int, int, str], 
         rows = decide(batch, unmasked)
         return csv_text(rows, width, codes).encode("utf-8"), len(rows), dict(unmasked)
 
+    pieces = (_pieces(table.batches, piece) if table.stored is None
+              else _pieces(table.batches, table.stored.piece, table.stored.heavy))
     n = shown = 0
     with open(path, "wb") as fh:
         fh.write(codecs.BOM_UTF8 + written(list(table.header)).encode("utf-8"))
-        for data, rows, unmasked in _pieces(table.batches, piece):
+        for data, rows, unmasked in pieces:
             fh.write(data)
             n += rows
             table.unmasked.update(unmasked)
@@ -199,26 +201,34 @@ def write_batches(table: Table, path: Path, progress: Callable[[int, int, str], 
     return n
 
 
-def _pieces(batches: Iterator[list[Any]], piece: Callable[[list[Any]], Piece]) -> Iterator[Piece]:
+def _always(batch: list[Any]) -> bool:
+    return True
+
+
+def _pieces(batches: Iterator[list[Any]], piece: Callable[[list[Any]], Piece],
+            heavy: Callable[[list[Any]], bool] = _always) -> Iterator[Piece]:
     """``piece`` of every batch, in order: in this process up to ``PARALLEL_AFTER`` rows, then shared
-    with forked helpers when there is more than one process to use."""
+    with forked helpers when there is more than one process to use; only a ``heavy`` part goes to a
+    helper (lines made from stored decisions cost less than handing them over), and helpers are
+    forked at the first such part."""
     read = 0
-    for batch in batches:
-        yield piece(batch)
-        read += len(batch)
-        if read >= PARALLEL_AFTER:
-            break
-    else:
-        return
-    helpers = _Helpers.start(piece, export_processes() - 1)
-    if helpers is None:
-        for batch in batches:
-            yield piece(batch)
-        return
+    helpers: _Helpers | None = None
+    started = False
     try:
-        yield from helpers.run(batches)
+        for batch in batches:
+            if not started and read >= PARALLEL_AFTER and heavy(batch):
+                started = True
+                helpers = _Helpers.start(piece, export_processes() - 1)
+            if helpers is None:
+                yield piece(batch)
+            else:
+                yield from helpers.feed(batch, heavy)
+            read += len(batch)
+        if helpers is not None:
+            yield from helpers.drain()
     finally:
-        helpers.stop()
+        if helpers is not None:
+            helpers.stop()
 
 
 def _help(conn: Any, piece: Callable[[list[Any]], Piece], parents: list[Any]) -> None:
@@ -249,6 +259,7 @@ class _Helpers:
     def __init__(self, piece: Callable[[list[Any]], Piece], procs: list[Any], conns: list[Any]) -> None:
         self.piece, self.procs, self.conns = piece, procs, conns
         self.held = [0] * len(conns)
+        self.pending: deque[tuple[int, Piece | None]] = deque()  # (helper or -1, the piece done here)
         self.inboxes: list[queue.SimpleQueue[tuple[str, Any]]] = [queue.SimpleQueue() for _ in conns]
         self.threads = [threading.Thread(target=_receive, args=(conn, inbox), daemon=True, name="export-receiver")
                         for conn, inbox in zip(conns, self.inboxes)]
@@ -279,22 +290,24 @@ class _Helpers:
             return None
         return cls(piece, procs, conns)
 
-    def run(self, batches: Iterator[list[Any]]) -> Iterator[Piece]:
-        pending: deque[tuple[int, Piece | None]] = deque()  # (helper or -1, the piece done here)
-        for batch in batches:
-            for start in range(0, len(batch), PIECE):
-                part = batch[start:start + PIECE]
-                free = next((i for i, held in enumerate(self.held) if held < IN_FLIGHT), None)
-                if free is None:
-                    pending.append((-1, self.piece(part)))
-                else:
-                    self.conns[free].send(part)
-                    self.held[free] += 1
-                    pending.append((free, None))
-                while pending and (len(pending) > AHEAD or self._ready(pending[0][0])):
-                    yield self._take(pending.popleft())
-        while pending:
-            yield self._take(pending.popleft())
+    def feed(self, batch: list[Any], heavy: Callable[[list[Any]], bool]) -> Iterator[Piece]:
+        """Hand out (or do here) the parts of one batch; yield the pieces ready, in order."""
+        pending = self.pending
+        for start in range(0, len(batch), PIECE):
+            part = batch[start:start + PIECE]
+            free = next((i for i, held in enumerate(self.held) if held < IN_FLIGHT), None) if heavy(part) else None
+            if free is None:
+                pending.append((-1, self.piece(part)))
+            else:
+                self.conns[free].send(part)
+                self.held[free] += 1
+                pending.append((free, None))
+            while pending and (len(pending) > AHEAD or self._ready(pending[0][0])):
+                yield self._take(pending.popleft())
+
+    def drain(self) -> Iterator[Piece]:
+        while self.pending:
+            yield self._take(self.pending.popleft())
 
     def _ready(self, helper: int) -> bool:
         return helper < 0 or not self.inboxes[helper].empty()

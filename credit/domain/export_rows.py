@@ -17,19 +17,20 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from sqlalchemy import LargeBinary, and_, cast, func, literal_column, select
+from sqlalchemy import Engine, LargeBinary, and_, cast, func, literal_column, select
 from sqlalchemy.orm import Session, aliased
 
-from credit.domain.gate import PUBLIC, Viewer, bulk, load_marks
+from credit.domain.gate import PUBLIC, Marks, Viewer, bulk, load_marks
 from credit.domain.lists import BLACK, CSV_HEADER, LIST_NAMES, black_list, red_list
 from credit.domain.profile import successor_map, viewer_label
-from credit.kernel.catalog import RecordType, load_catalog
+from credit.kernel.catalog import Column, RecordType, load_catalog
 from credit.kernel.errors import InvalidInput
 from credit.kernel.models import SourceRecord
 from matching.models import RecordLink
 from matching.regions import code_of
 
 if TYPE_CHECKING:
+    from credit.domain.export_store import StoredLines
     from credit.domain.exports import ExportSpec
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,7 @@ class Table:
     # the CSV writer takes the batches itself, to share them out between processes
     batches: Iterator[list[Any]] | None = None
     decider: RecordRows | None = None
+    stored: StoredLines | None = None  # a CSV records export: its lines, stored decisions and others
 
 
 def region_code(region: str | None) -> str | None:
@@ -120,24 +122,36 @@ def export_types(spec: ExportSpec) -> list[RecordType]:
     return chosen
 
 
-def record_table(session: Session, spec: ExportSpec) -> Table:
-    """Current records of the export's types as a government viewer sees them on the date."""
+def record_columns(rt: RecordType) -> tuple[list[Column], frozenset[int]]:
+    """A records export's value columns (those of its first type) and which of its columns hold codes."""
+    columns = [c for c in rt.columns if c.key != "op"]
+    return columns, frozenset(len(RECORD_META) + i for i, c in enumerate(columns) if c.type in CODE_TYPES)
+
+
+def record_table(session: Session, spec: ExportSpec, lines: bool = False) -> Table:
+    """Current records of the export's types as a government viewer sees them on the date; with
+    ``lines`` (a CSV export), read with their stored decisions (``credit.domain.export_store``)."""
+    from credit.domain.export_store import StoredLines
+
     types = export_types(spec)
-    columns = [c for c in types[0].columns if c.key != "op"]
+    columns, codes = record_columns(types[0])
     header = [f"{zh} {key}" for zh, key in RECORD_META] + [f"{c.zh} {c.key}" for c in columns]
     keys = [key for _, key in RECORD_META] + [c.key for c in columns]
-    codes = frozenset(len(RECORD_META) + i for i, c in enumerate(columns) if c.type in CODE_TYPES)
     unmasked: Counter[str] = Counter()
-    decider = RecordRows(session, spec, types, [c.key for c in columns])
+    marks = load_marks(session, spec.at)
+    decider = RecordRows(session, spec, types, [c.key for c in columns], marks)
+    if lines:
+        stored = StoredLines(session, spec, types, decider, len(header), codes, marks)
+        return Table(types[0].name, header, keys, codes, iter(()), unmasked, stored.batches(FETCH), decider, stored)
     batches = current_batches(session, types)
     rows = (row for batch in batches for row in decider.rows(batch, unmasked))
     return Table(types[0].name, header, keys, codes, rows, unmasked, batches, decider)
 
 
-def _fields_column(session: Session) -> Any:
+def _fields_column(session: Session | Engine) -> Any:
     """The stored fields as UTF-8 bytes where the database can hand them so (``orjson`` reads bytes
     without decoding them to a string first: a few µs a record over a million)."""
-    dialect = session.get_bind().dialect.name
+    dialect = (session.get_bind() if isinstance(session, Session) else session).dialect.name
     if dialect == "sqlite":
         return cast(SourceRecord.fields, LargeBinary)
     if dialect == "postgresql":
@@ -175,9 +189,12 @@ class RecordRows:
     government viewer on the export's date, through the gate's bulk path. Holds no database
     connection once made: a forked process can decide batches with it (credit/domain/export_csv.py)."""
 
-    def __init__(self, session: Session, spec: ExportSpec, types: list[RecordType], keys: list[str]) -> None:
+    fields_column = staticmethod(_fields_column)
+
+    def __init__(self, session: Session, spec: ExportSpec, types: list[RecordType], keys: list[str],
+                 marks: Marks | None = None) -> None:
         self.spec, self.keys = spec, keys
-        self.gate = bulk(Viewer.government(), spec.at, load_marks(session, spec.at))
+        self.gate = bulk(Viewer.government(), spec.at, marks if marks is not None else load_marks(session, spec.at))
         self.successors = successor_map(session)
         self.prefix = region_code(spec.region)
         self.in_window = spec.kind in ("penalties", "abnormal")

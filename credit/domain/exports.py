@@ -108,11 +108,12 @@ def _check(actor: Actor, file_format: str) -> None:
         raise InvalidInput(f"格式应为 csv、xlsx 或 json / format must be csv, xlsx or json, not {file_format}")
 
 
-def table_for(session: Session, spec: ExportSpec) -> Table:
-    """The export's header and its stream of raw rows (values, not yet cells)."""
+def table_for(session: Session, spec: ExportSpec, lines: bool = False) -> Table:
+    """The export's header and its stream of raw rows (values, not yet cells); with ``lines`` (CSV),
+    a records export's lines made with stored gate decisions where there are (``credit.domain.export_store``)."""
     if spec.kind in ("black", "red"):
         return list_table(session, spec)
-    return record_table(session, spec)
+    return record_table(session, spec, lines)
 
 
 def export(session: Session, actor: Actor, spec: ExportSpec, file_format: str, out: str | Path | None = None,
@@ -154,7 +155,7 @@ def write_export(session: Session, spec: ExportSpec, file_format: str, path: Pat
                  progress: Callable[[int, int, str], None] | None = None) -> ExportResult:
     """Stream the export's rows, staged under a hidden name beside ``path``, in ``file_format``; no
     audit (``export`` does that, and ``sign`` publishes the file at ``path`` with it)."""
-    table = table_for(session, spec)
+    table = table_for(session, spec, lines=file_format == "csv")
     rows = _counting(table.rows, progress)
     staged = staging_path(path)
     try:
@@ -263,12 +264,27 @@ def request_export(session: Session, actor: Actor, spec: ExportSpec, file_format
 
 
 def run_export_job(engine: Engine, payload: dict[str, Any], progress: Callable[[int, int, str], None]) -> ExportResult:
-    """The job's work: write the file (read-only on the database)."""
+    """The job's work: store the gate decisions a CSV records export lacks (their own transactions),
+    then write the file (read-only on the database)."""
     spec = ExportSpec.from_filters(payload["spec"])
     _check(actor_of(payload), payload["format"])
+    prepare_decisions(engine, spec, payload["format"], progress)
     with transaction(engine) as session:
         sweep_staged(session)
         return write_export(session, spec, payload["format"], new_export_path(payload["format"]), progress)
+
+
+def prepare_decisions(engine: Engine, spec: ExportSpec, file_format: str,
+                      progress: Callable[[int, int, str], None] | None = None) -> int:
+    """Before a CSV records export: store the gate's decisions its records lack (the first export of
+    new data makes them, later ones read them; ``credit.domain.export_store``). Returns how many."""
+    if file_format != "csv" or spec.kind in ("black", "red"):
+        return 0
+    from credit.domain.export_rows import export_types
+    from credit.domain.export_store import prepare
+
+    say = (lambda n: progress(n, 0, "准备导出 / preparing")) if progress is not None else None
+    return prepare(engine, export_types(spec), say)
 
 
 def sweep_staged(session: Session | None = None, now: float | None = None) -> Swept:

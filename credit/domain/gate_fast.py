@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from credit.domain.gate import (
     GOVERNMENT,
@@ -63,6 +63,14 @@ class Window:
     marks: tuple[str, ...]  # the marks that follow from the window (the objection mark is per record)
 
 
+class Standing(NamedTuple):
+    """What a record's fields decide for the gate whatever the view date (``TypePlan.standing``)."""
+
+    dated: date | None
+    publicity: Publicity
+    openness: str
+
+
 # What a viewer sees of one record: its window, its marks, its visible values in the plan's ``keys`` order.
 Verdict = tuple[Window, tuple[str, ...], list[Any]]
 
@@ -97,16 +105,35 @@ class TypePlan:
 
     def compute(self, fields: dict[str, Any]) -> Window:
         """The window decided as ``gate.decide`` does, step for step (the same calls, the same order)."""
-        rt, at, kind = self.rt, self.at, self.kind
+        rt = self.rt
         dated = record_date(rt, fields)
+        if dated is not None and dated > self.at:  # not yet: its window is not even looked at
+            return self.on(Standing(dated, Publicity(rt.publicity, published=False), rt.openness))
+        return self.on(Standing(dated, publicity_of(rt, fields), rt.openness_of(fields)))
+
+    def standing(self, fields: dict[str, Any]) -> Standing:
+        """What the fields decide whatever the date: record date, publicity window, openness."""
+        rt = self.rt
+        return Standing(record_date(rt, fields), publicity_of(rt, fields), rt.openness_of(fields))
+
+    def on(self, standing: Standing) -> Window:
+        """The window of a standing on the plan's date, as ``gate.decide`` decides it: a record dated
+        after the date is seen by nobody; else who may see it follows from its openness and whether
+        it is public now, and a published record no longer public is marked 停止公示 (but to the public).
+        credit/domain/export_store.py says the same in SQL for stored standings (tests hold them equal)."""
+        rt, at, kind = self.rt, self.at, self.kind
+        dated, publicity, openness = standing
         if dated is not None and dated > at:
             return Window(False, dated, Publicity(rt.publicity, published=False), rt.openness, False, False, ())
-        publicity = publicity_of(rt, fields)
-        openness = rt.openness_of(fields)
         public_now = publicity.is_public(at)
         ended = (MARK_ENDED,) if kind != PUBLIC and publicity.published and not public_now else ()
         return Window(_may_see(kind, rt, openness, public_now), dated, publicity, openness,
                       public_now and openness == OPENNESS_PUBLIC, public_now, ended)
+
+    @property
+    def opens(self) -> bool:
+        """Whether this viewer sees some personal value of the type in clear (policy ``government_unmasked``)."""
+        return any(unmask for *_, unmask, _how in self.checks)
 
     def values(self, fields: dict[str, Any], shown: list[str] | None) -> list[Any]:
         """The visible values in ``keys`` order: personal ones masked, or opened where policy allows."""

@@ -7,9 +7,9 @@ same database on PostgreSQL), and a job whose lease ran out is re-queued or fail
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from credit.kernel.models import Base, utcnow
@@ -113,3 +113,23 @@ class ReviewSkip(Base):
     right_key: Mapped[str] = mapped_column(String(200))
     reviewer: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ExportDecision(Base):
+    """The gate's date-independent decision on one record version for a government export, with its
+    CSV cells (``credit.domain.export_store``): made from the version's fields, which never change
+    but for re-encryption; valid only under the ``basis`` it was made with (catalog, policy, the
+    deciding code, the active data key). What depends on the view date, the enterprise link and the
+    objections and repairs is decided when exported. Never holds a personal value in clear."""
+
+    __tablename__ = "export_decisions"
+
+    source_id: Mapped[int] = mapped_column(Integer, primary_key=True)  # source_records.id (the version)
+    basis: Mapped[str] = mapped_column(String(32))
+    shown: Mapped[bool] = mapped_column(Boolean)  # the viewer may see it while it exists (its openness)
+    dated: Mapped[date | None] = mapped_column(Date)  # the record date: nobody sees it before
+    published: Mapped[bool] = mapped_column(Boolean)
+    start: Mapped[date | None] = mapped_column(Date)  # the publicity window, when published
+    last_day: Mapped[date | None] = mapped_column(Date)
+    window_cells: Mapped[bytes] = mapped_column(LargeBinary)  # openness, record date, window: CSV, UTF-8
+    value_cells: Mapped[bytes] = mapped_column(LargeBinary)  # the visible values: CSV, UTF-8
