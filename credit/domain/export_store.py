@@ -30,14 +30,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from sqlalchemy import Engine, Table, and_, case, delete, insert, literal, null, or_, select
+from sqlalchemy import Engine, Table, and_, case, delete, func, insert, literal, null, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from credit.domain.export_csv import _cells, csv_text, line_function, plain_line, written
 from credit.domain.gate import GOVERNMENT, MARK_ENDED, MARK_OBJECTION, Marks, _may_see
 from credit.domain.gate_fast import WINDOWS_KEPT, TypePlan
 from credit.domain.policy import load_policy
-from credit.domain.work_models import ExportDecision
+from credit.domain.work_models import ExportDecision, ExportDecisionMark
 from credit.kernel import keys
 from credit.kernel.catalog import RecordType
 from credit.kernel.db import transaction
@@ -177,17 +177,25 @@ def prepare(engine: Engine, types: list[RecordType], progress: Callable[[int], N
             chunk: int = CHUNK) -> int:
     """Store the decisions current versions of the types lack under today's basis, ``chunk`` versions a
     transaction (resumable, safe beside other work); decisions under other bases are dropped. Returns
-    how many were stored."""
+    how many were stored. A type whose versions were all offered a decision under this basis
+    (``ExportDecisionMark``: nothing newer than the mark) is not searched again."""
     from credit.domain.export_rows import RecordRows
 
     at_basis, made = basis(), 0
     table: Table = ExportDecision.__table__  # type: ignore[assignment]
     with transaction(engine) as session:
         session.execute(delete(ExportDecision).where(ExportDecision.basis != at_basis))
-    s, d = SourceRecord, ExportDecision
+        session.execute(delete(ExportDecisionMark).where(ExportDecisionMark.basis != at_basis))
+    s, d, mk = SourceRecord, ExportDecision, ExportDecisionMark
     for rt in types:
         plan = TypePlan(rt, GOVERNMENT, date.today())  # the date plays no part in a standing or the values
         if not storable(plan):
+            continue
+        with transaction(engine) as session:
+            top = session.scalar(select(func.max(s.id)).where(s.department == rt.department, s.record_type == rt.name))
+            mark = session.scalar(select(mk.through).where(mk.basis == at_basis, mk.department == rt.department,
+                                                           mk.record_type == rt.name))
+        if top is None or (mark is not None and top <= mark):
             continue
         decide = Decider(plan, at_basis)
         stmt = (select(s.id, s.record_id, s.version, RecordRows.fields_column(engine))
@@ -210,6 +218,11 @@ def prepare(engine: Engine, types: list[RecordType], progress: Callable[[int], N
             made += len(made_now)
             if progress is not None:
                 progress(made)
+        with transaction(engine) as session:  # every version up to ``top`` has been offered a decision
+            session.execute(delete(mk).where(mk.basis == at_basis, mk.department == rt.department,
+                                             mk.record_type == rt.name))
+            session.add(ExportDecisionMark(basis=at_basis, department=rt.department, record_type=rt.name,
+                                           through=top))
     log.info("export decisions: %d stored under basis %s", made, at_basis)
     return made
 

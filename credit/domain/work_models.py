@@ -115,6 +115,19 @@ class ReviewSkip(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class ExportDecisionMark(Base):
+    """How far ``export_store.prepare`` got for one record type under one basis: every current
+    version with a ``source_records.id`` up to ``through`` was offered a decision (ids only grow:
+    a new version is a higher id). A later prepare with nothing above it has nothing to look for."""
+
+    __tablename__ = "export_decision_marks"
+
+    basis: Mapped[str] = mapped_column(String(32), primary_key=True)
+    department: Mapped[str] = mapped_column(String(32), primary_key=True)
+    record_type: Mapped[str] = mapped_column(String(32), primary_key=True)
+    through: Mapped[int] = mapped_column(Integer)
+
+
 class ExportDecision(Base):
     """The gate's date-independent decision on one record version for a government export, with its
     CSV cells (``credit.domain.export_store``): made from the version's fields, which never change

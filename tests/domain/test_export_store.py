@@ -218,3 +218,27 @@ def test_a_key_rotation_or_a_change_of_the_deciding_code_makes_another_basis(eng
     rotated = export_store.basis()
     monkeypatch.setattr(export_store, "_code_digest", lambda: "another version of the gate")
     assert export_store.basis() != rotated
+
+
+def test_a_type_prepared_through_its_last_version_is_not_searched_again(engine, session, regulator, tmp_path,
+                                                                       monkeypatch, counted):
+    """Once every version of a type was offered a decision (the mark), a prepare with nothing newer
+    makes nothing and does not look; a new version is found and decided."""
+    world(session)
+    spec = SPECS[0]
+    assert prepare(engine, spec) > 0
+    looked = {"n": 0}
+    real = export_store.Decider.__call__
+
+    def decide(self, *args):
+        looked["n"] += 1
+        return real(self, *args)
+
+    monkeypatch.setattr(export_store.Decider, "__call__", decide)
+    assert prepare(engine, spec) == 0 and looked["n"] == 0
+    penalty(session, "CF-001", "2026-09-30", enterprise_id=2, fine=77.0, subject_name="更正后的名称")
+    session.commit()
+    assert prepare(engine, spec) == 1 and looked["n"] == 1
+    counted["live"] = 0
+    out = export(session, regulator, spec, tmp_path / "m.csv").path.read_bytes()
+    assert counted["live"] == 0 and out == gate_file(session, regulator, spec, tmp_path / "g.csv", monkeypatch)

@@ -29,7 +29,15 @@ def upgrade() -> None:
     sa.Column('value_cells', sa.LargeBinary(), nullable=False),
     sa.PrimaryKeyConstraint('source_id')
     )
+    op.create_table('export_decision_marks',
+    sa.Column('basis', sa.String(length=32), nullable=False),
+    sa.Column('department', sa.String(length=32), nullable=False),
+    sa.Column('record_type', sa.String(length=32), nullable=False),
+    sa.Column('through', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('basis', 'department', 'record_type')
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('export_decision_marks')
     op.drop_table('export_decisions')
