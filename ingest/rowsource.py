@@ -95,6 +95,9 @@ class _Recoder:
             chunk, self.fix_first = self.fix_first(chunk), None
         return chunk.encode("utf-8")
 
+    def close(self) -> None:
+        self.text.close()
+
 
 class RowSource:
     """Rows of one file: a context manager and an iterator of RawRow."""

@@ -57,7 +57,8 @@ def _json_array(src: RowSource) -> Iterator[RawRow]:
     """Objects of a top-level JSON array, streamed with ijson."""
     seen: dict[str, None] = {}
     number = 0
-    items = ijson.items(_json_reader(src), "item", use_float=True)
+    reader = _json_reader(src)
+    items = ijson.items(reader, "item", use_float=True)
     skip, retried = 0, False
     while True:
         try:
@@ -68,8 +69,10 @@ def _json_array(src: RowSource) -> Iterator[RawRow]:
             if "integer overflow" in str(exc) and not retried:
                 # a number beyond 64 bits (a 20-digit taxpayer id written as a number): the C parser
                 # cannot hold it, the pure-Python one can; read again from the start, past what was read
-                items, skip, retried = ijson.get_backend("python").items(_json_reader(src), "item", use_float=True), \
-                    number, True
+                # (slower: only files holding such a number pay for it)
+                reader.close()
+                reader = _json_reader(src)
+                items, skip, retried = ijson.get_backend("python").items(reader, "item", use_float=True), number, True
                 continue
             raise _fail(src.path, f"JSON 格式错误，位于第 {number + 1} 项（{exc}）",
                         f"malformed JSON at item {number + 1} ({exc})") from None

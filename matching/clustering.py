@@ -1,7 +1,8 @@
 """Clustering: union-find over positive edges, strongest first, with cannot-link constraints.
 
 Must-links (a person judged two records the same) are applied first and unconditionally.
-Cannot-links keep two components apart whatever the score: two different valid USCCs, two
+Cannot-links keep two components apart whatever the score: two different valid USCCs, two different
+20-character taxpayer ids (their ID numbers passing the check: two businesses, of one person or two), two
 different valid organization codes (not one swap apart), individual businesses run by different
 people (operator ID numbers, as stated or as read from a 20-character taxpayer id, unless one
 side's number fails its check where the other's passes: a mistyped number is no other person), a branch and
@@ -16,6 +17,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
+from credit.kernel.identifiers import gb11643_valid
 from matching import regions
 from matching.codes import any_swap
 from matching.evidence import reason
@@ -25,8 +27,8 @@ from matching.people import other_people
 _NONE: frozenset[str] = frozenset()
 
 # what a component knows about itself, one set per kind (None: nothing known), by position
-USCCS, ORGS, OPERATORS, BRANCHES, FORBIDDEN, REGIONS, DISTRICTS, ADDRESSES, CHECKED = range(9)
-Facts = list  # [frozenset | None] * 9
+USCCS, ORGS, OPERATORS, BRANCHES, FORBIDDEN, REGIONS, DISTRICTS, ADDRESSES, CHECKED, TAX20S = range(10)
+Facts = list  # [frozenset | None] * 10
 
 
 class Clusters:
@@ -54,6 +56,7 @@ class Clusters:
                 _one(shared, "district", p.district) if p.individual and p.district else None,
                 _one(shared, "address", _street(p.address)) if p.individual and len(p.address) >= 6 else None,
                 p.checked if p.individual and p.checked else None,
+                _tax20s(p.codes.tax20) if p.codes.tax20 else None,
             ]
             if any(facts):
                 self.facts[i] = facts
@@ -70,7 +73,7 @@ class Clusters:
     def _facts(self, root: int) -> Facts:
         facts = self.facts[root]
         if facts is None:
-            facts = self.facts[root] = [None] * 9
+            facts = self.facts[root] = [None] * 10
         return facts
 
     def forbid(self, i: int, j: int) -> None:
@@ -84,7 +87,7 @@ class Clusters:
         a, b = self.facts[ri], self.facts[rj]
         if a is None or b is None:
             return False
-        for kind in (USCCS, BRANCHES):
+        for kind in (USCCS, BRANCHES, TAX20S):
             x, y = a[kind], b[kind]
             if x and y and x.isdisjoint(y):
                 return True
@@ -142,6 +145,14 @@ class Clusters:
 def _street(address: str) -> str:
     """An address without its province, city and county (written with or without them)."""
     return regions.street(address)
+
+
+def _tax20s(codes: frozenset[str]) -> frozenset[str] | None:
+    """The 20-character taxpayer ids that name one business for certain: the operator's ID number
+    passing its check, two digits after it. Two of them that differ are two businesses (of one
+    person, or of two); a garbled one is evidence only."""
+    found = frozenset(t for t in codes if t[18:].isdigit() and gb11643_valid(t[:18]))
+    return found or None
 
 
 def _one(shared: dict[tuple[str, str], frozenset[str]], kind: str, value: str) -> frozenset[str]:

@@ -16,7 +16,7 @@ from credit.kernel.identifiers import gb11643_valid, to_halfwidth
 from matching import regions
 from matching.codes import Codes, collect
 from matching.codes import clear_caches as clear_code_caches
-from matching.names import ParsedName, parse
+from matching.names import ParsedName, as_company, parse
 
 Key = tuple[str, str, str]  # department, record_type, record_id
 
@@ -119,10 +119,15 @@ def profile(rec: IdentityRecord) -> Profile:
     # a USCC of another kind (91 a company, 12 an institution …) outweighs a name that reads like a shop's
     by_name = (name_individual or operator_named or person_named) and not any(u[:2] != "92" for u in codes.valid_usccs)
     individual = code_individual or by_name
-    if not district and not (names and names[0].county) and individual and codes.division:
+    if names and names[0].county and not individual:
+        names = (as_company(names[0]), *names[1:])  # its codes say company: the district is in its name
+    if not district and not (names and names[0].county) and individual:
         # an individual business registers with its county's market supervision: the division code
-        # of its USCC or registration number is its county (the operator's ID number's is not)
-        district = regions.county_of(codes.division)
+        # of its USCC or registration number (one passing its check) is its county; the operator's
+        # ID number's is not
+        division = next((u[2:8] for u in sorted(codes.valid_usccs)), "") or \
+            next((r[:6] for r in sorted(codes.valid_reg_nos)), "")
+        district = regions.county_of(division) if division else ""
     return Profile(rec.key, names, codes, rep, address, district or (names[0].county if names else ""),
                    regions.finest(name_region, addr_region, div_region), name_region, addr_region,
                    individual, branch, persons, rec,
@@ -148,20 +153,6 @@ def _persons(legal_rep_id: str, tax20: frozenset[str]) -> frozenset[str]:
     found.update(person_id(t[:18]) for t in tax20)
     found.discard("")
     return frozenset(found) if found else _NO_PERSONS
-
-
-def settle_checks(profiles: Iterable[Profile]) -> None:
-    """Where fewer than half the records that state an ID number state only numbers passing their
-    GB 11643 check, the check tells nothing about these sources (a system that never wrote the
-    check character): then every number counts as passing, so different numbers are different
-    people. Real ID numbers always pass, so in real files a failing one is a mistyped one. Decided
-    per run over its records (a full run's and an incremental run's agree: the share is a property
-    of the departments' files, far from one half either way)."""
-    people = [p for p in profiles if p.persons]
-    # each number's own verdict (not an earlier settling of the same profile)
-    if sum(1 for p in people if _checked(p.persons) == p.persons) * 2 < len(people):
-        for p in people:
-            p.checked = p.persons
 
 
 @lru_cache(maxsize=1 << 18)

@@ -47,6 +47,26 @@ INDUSTRIES = (
 # the organisational forms of an individual business's name (个体工商户名称登记管理办法: 厂, 店, 馆,
 # 部, 行, 中心 …); a name with none of them and no legal form may still be one (its codes tell)
 _INDIVIDUAL_ENDS = ("店", "馆", "铺", "坊", "部", "摊", "行", "厂", "场", "中心", "诊所", "室", "屋", "吧")
+# what a public institution's or an office's name holds (长沙市岳麓区人民医院, …疾病预防控制中心, …财政局):
+# never an individual business, and its district stays in its name core
+_INSTITUTION_WORDS = ("人民", "政府", "委员会", "医院", "卫生", "疾病预防", "学校", "中学", "小学", "大学", "学院",
+                      "幼儿园", "财政", "公安", "税务", "法院", "检察", "管理局", "研究", "局")
+# common surnames (a person's name alone names an individual business: 周旭红, 欧阳建国)
+_SURNAMES = frozenset(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
+    "姜崔钟谭陆汪范金石廖贾夏韦付傅方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康"
+    "施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗"
+    "谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜"
+    "冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝封洪丘鄢")
+_COMPOUND_SURNAMES = ("欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "尉迟", "公孙", "慕容", "令狐", "长孙", "宇文",
+                      "司徒", "夏侯", "轩辕", "端木", "南宫", "西门", "独孤", "万俟")
+
+
+def person_name(text: str) -> bool:
+    """Whether ``text`` reads as a person's name: a common surname and one or two characters."""
+    if text[:2] in _COMPOUND_SURNAMES:
+        return 3 <= len(text) <= 4
+    return 2 <= len(text) <= 3 and text[0] in _SURNAMES
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,8 +84,8 @@ class ParsedName:
 
     @property
     def person_like(self) -> bool:
-        """A bare name with no industry or form word: an operator's own name (周旭红)."""
-        return not self.industry and not self.form and not self.branch and 2 <= len(self.trade) <= 4
+        """A bare name with no industry or form word that reads as a person's: an operator's own (周旭红)."""
+        return not self.industry and not self.form and not self.branch and person_name(self.trade)
 
     @property
     def core(self) -> str:
@@ -142,6 +162,15 @@ def _split_industry(text: str) -> tuple[str, str]:
     return text, industry
 
 
+def as_company(name: ParsedName) -> ParsedName:
+    """The name parsed as a company's (its district kept in its core), where the record's codes say it
+    is no individual business though its name reads like one's."""
+    if not name.county:
+        return name
+    trade, industry = _split_industry(name.county + name.trade + name.industry)
+    return ParsedName(name.normalized, name.region, trade, industry, name.form, name.branch, False, "")
+
+
 @lru_cache(maxsize=1 << 20)
 def parse(name: str) -> ParsedName:
     """Parse one company name into its parts."""
@@ -153,9 +182,9 @@ def parse(name: str) -> ParsedName:
         head = trailing.group() + head[: trailing.start()]
     head, form = _split_form(head)
     region, county, rest = _split_region(head)
-    individual = not form and not branch and rest.endswith(_INDIVIDUAL_ENDS)
-    if county and not individual and not form and not branch and 2 <= len(rest) <= 4 and \
-            not _split_industry(rest)[1]:
+    individual = not form and not branch and rest.endswith(_INDIVIDUAL_ENDS) and \
+        not any(w in rest for w in _INSTITUTION_WORDS)
+    if county and not individual and not form and not branch and person_name(rest):
         individual = True  # 长沙市开福区范云明: a business known by its operator's name, with its division
     if county and not individual:
         # a company keeps its district in its name core: 长沙市天心区华兴建材 and 长沙市开福区华兴建材 are

@@ -37,12 +37,13 @@ def _other_persons(a: Profile, b: Profile) -> bool:
 
 def other_people(x: frozenset[str], x_checked: frozenset[str], y: frozenset[str], y_checked: frozenset[str]) -> bool:
     """Whether two sets of ID numbers (each with its members passing their GB 11643 check) are two
-    people's: they share no number and each side knows one that passes its check. A digit
-    mistyped or two transposed always fail the check (the pseudonym keeps its verdict), so a
-    failing number may be anyone's misspelt: evidence where equal, never a bar. (Where the
-    records' numbers mostly fail, the check tells nothing and every number counts as passing:
-    ``identity.settle_checks``.)"""
-    return bool(x_checked and y_checked) and x.isdisjoint(y)
+    people's: they share no number, and not only because one side knows only failing numbers
+    where the other knows a passing one. A digit mistyped or two transposed always fail the check
+    (the pseudonym keeps its verdict), so a failing number beside a passing one may be its
+    misspelling: evidence, never a bar. Passing numbers on both sides tell two people apart, and
+    so do failing ones on both (a source that never writes the check character). Decided by the
+    two sides alone, so an incremental run decides as a full one does."""
+    return x.isdisjoint(y) and bool(x_checked) == bool(y_checked)
 
 
 def different_legal_rep(a: Profile, b: Profile) -> float:
@@ -101,8 +102,11 @@ def named_after_operator(a: Profile, b: Profile) -> float:
 
 
 def named_by_operator(a: Profile, b: Profile) -> float:
-    """one is named by the other's operator (a loan to 戴勇兰, the operator of 平价洗车场)"""
+    """one is named by the other's operator"""
+    # a loan to 戴勇兰, the operator of 平价洗车场; never across two 20-character ids (two businesses)
     if not (a.individual and b.individual and a.names and b.names):
+        return 0.0
+    if a.codes.tax20 and b.codes.tax20 and a.codes.tax20.isdisjoint(b.codes.tax20):
         return 0.0
     x, y = a.names[0], b.names[0]
     if x.core == y.core:

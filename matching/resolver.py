@@ -16,7 +16,7 @@ from matching.blocking import block_groups, build_blocks, key_hashes
 from matching.clustering import Clusters, Edge, cluster, start_clusters
 from matching.evidence import reason
 from matching.features import LINK_THRESHOLD, REVIEW_THRESHOLD, evidence, fast_score
-from matching.identity import IdentityRecord, Key, Profile, clear_caches, profile, settle_checks
+from matching.identity import IdentityRecord, Key, Profile, clear_caches, profile
 from matching.kinds import EventKind, Verdict
 from matching.parallel import fork_map, fork_parts
 
@@ -83,7 +83,6 @@ def resolve_records(records: Iterable[IdentityRecord], previous: Mapping[Key, in
     recs = sorted(records, key=lambda r: r.key)
     known, known_hashes = profiles_known or {}, hashes_known or {}
     profiles = [known.get(r.key) or profile(r) for r in recs]
-    settle_checks(profiles)
     del recs
     clear_caches()
     clock.lap("profiles")

@@ -23,7 +23,7 @@ from credit.kernel.errors import InvalidInput, NotFound
 from credit.kernel.models import SourceRecord, utcnow
 from matching import evidence, store
 from matching.blocking import key_hashes
-from matching.identity import IdentityRecord, Key, key_str, parse_key, profile, settle_checks
+from matching.identity import IdentityRecord, Key, key_str, parse_key, profile
 from matching.kinds import EventKind, ReviewStatus, RunMode, Verdict
 from matching.models import Enterprise, MatchJudgement, RecordLink, ResolutionRun, ReviewItem
 from matching.neighbourhood import partners
@@ -127,7 +127,6 @@ def _resolve_subset(conn: Connection, run_id: int, dirty: set[Key], seeds: set[i
     near = store.read_views(conn, carriers)
     known.update((k, profile(v)) for k, v in near.items())
     clock.lap(f"{len(views)} dirty records and {len(near)} sharing a key read")
-    settle_checks(known.values())
     found = partners([(known[k], hashes[k]) for k in views], [(known[k], carriers[k][1]) for k in near])
     judgements = store.read_judgements(conn)
     touched = seeds | {v[1] for v in dirty_links.values()} | {carriers[k][0][1] for k in found} | {

@@ -133,20 +133,38 @@ def test_a_revoke_sent_with_only_its_name_keeps_the_records_identity() -> None:
     assert only.name == "创恒股权投资有限公司" and not only.uscc
 
 
-def test_two_mistyped_numbers_of_one_operator_do_not_split_his_business() -> None:
-    """Two clerks each mistyped the operator's number (both fail the check) on records of one
-    registered business: the registration number ties them, and failing numbers bar nothing where
-    the files' numbers otherwise pass."""
-    reg = "430211845802805"
-    recs = [R("c/reg/1", name="株洲市天元区阿香烟酒店", reg_no=reg, legal_rep="姜英鹏",
-              address="湖南省株洲市天元区桐梓坡路465号"),
-            R("c/pen/1", name="株洲市天元区阿香烟酒店", reg_no=reg, legal_rep="姜英鹏", legal_rep_id="43112119620714425X"),
-            R("q/pen/1", name="株洲市天元区阿香烟酒店", reg_no=reg, legal_rep="姜英鹏", legal_rep_id="43112119620714727X"),
-            R("t/rate/1", name="株洲市天元区阿香烟酒店", taxpayer_id=LIU + "01"),
-            R("p/case/1", name="刘记商行", legal_rep="刘伟", legal_rep_id=LIU),
-            R("p/case/2", name="王记商行", legal_rep="王强", legal_rep_id=WANG)]
-    res = resolve_records(recs, {})
-    assert same(res, "c/reg/1", "c/pen/1") and same(res, "c/reg/1", "q/pen/1")
+def test_the_check_rule_is_decided_by_the_pair_so_incremental_equals_full(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Businesses with passing numbers, then records of 刘记商行 under its USCC carrying its
+    operator's number mistyped (one, then two ways). The verdict depends on the two sides alone:
+    one failing number beside the registration joins it; the same grouping whether the records
+    arrive in a later incremental run or all in one full run."""
+    from credit.domain.schema import create_all
+    from credit.kernel.db import make_engine
+    from matching.service import resolve
+    from tests.matching.conftest import add, rec
+    from tests.matching.test_service import links
+
+    others = [rec(f"public_security/case/{i}", name=f"王记{i}号商行", legal_rep=f"王{i}",
+                  legal_rep_id=WANG if i == 1 else LIU, address=f"湖南省长沙市天心区人民路{i}号") for i in (1, 2)]
+    reg = rec("commerce/registration/1", name="长沙市岳麓区刘记商行", uscc=uscc(1, "430104", "92"), legal_rep="刘伟",
+              address="湖南省长沙市岳麓区麓谷大道1号")
+    later = [rec("commerce/penalty/1", name="刘记商行", uscc=uscc(1, "430104", "92"), legal_rep="刘伟",
+                 legal_rep_id=LIU_TYPO),
+             rec("quality/penalty/1", name="刘记商行", uscc=uscc(1, "430104", "92"), legal_rep="刘伟",
+                 legal_rep_id="430102198001011234")]
+    outcomes = []
+    for incremental in (False, True):
+        eng = make_engine(f"sqlite:///{tmp_path / f'{incremental}.db'}")
+        create_all(eng)
+        add(eng, reg, *others)
+        if incremental:
+            resolve(eng)
+        add(eng, *later)
+        resolve(eng)
+        got = links(eng)
+        assert got["commerce/registration/1"] == got["commerce/penalty/1"]
+        outcomes.append({k: frozenset(x for x, e in got.items() if e == v) for k, v in got.items()})
+    assert outcomes[0] == outcomes[1]
 
 
 def test_a_business_named_by_its_operator_alone_is_an_individual_business() -> None:
@@ -203,3 +221,28 @@ def test_a_region_written_after_the_legal_form() -> None:
     assert (moved.region, moved.core, moved.form) == (written.region, written.core, written.form) == \
         ("4303", "佳康投资", "有限合伙")
     assert parse("华盛网络科技有限公司(长沙)").core == parse("长沙华盛网络科技有限公司").core
+
+
+def test_public_institutions_keep_their_district_in_their_name() -> None:
+    """长沙市岳麓区人民医院 and 长沙市芙蓉区人民医院 are two hospitals; …疾病预防控制中心 and …财政局 are no
+    individual businesses, whatever their last word; a company's USCC over a shop-like name keeps the
+    district in the name too."""
+    for name in ("长沙市岳麓区人民医院", "长沙市岳麓区疾病预防控制中心", "长沙市岳麓区财政局", "长沙市岳麓区第一中学"):
+        p = parse(name)
+        assert not p.individual and "岳麓区" in p.core, name
+    a = R("c/reg/1", name="长沙市岳麓区人民医院", uscc=uscc(1, "430104", "12"), address="湖南省长沙市岳麓区桐梓坡路1号")
+    b = R("q/spot/1", name="长沙市芙蓉区人民医院")
+    c = R("c/reg/2", name="长沙市岳麓区刘记商行", uscc=uscc(2, "430104", "91"))
+    assert not same(resolve_records([a, b], {}), "c/reg/1", "q/spot/1")
+    assert profile(c).names[0].core == "岳麓区刘记商行" and not profile(c).individual
+
+
+def test_one_operators_two_businesses_stay_two_whatever_names_them() -> None:
+    """戴勇兰 runs 平价洗车场 (…01) and a business known by her name (…02). A case naming 戴勇兰 with her
+    ID number fits both; the two 20-character ids are two businesses, never one enterprise."""
+    recs = [R("t/rate/1", name="平价洗车场", taxpayer_id=LIU + "01", legal_rep="戴勇兰"),
+            R("t/rate/2", name="戴勇兰", taxpayer_id=LIU + "02", legal_rep="戴勇兰"),
+            R("p/case/1", name="戴勇兰", legal_rep="戴勇兰", legal_rep_id=LIU),
+            R("f/loan/1", name="戴勇兰", loan_card_no="2303079268138400")]
+    res = resolve_records(recs, {})
+    assert not same(res, "t/rate/1", "t/rate/2")
