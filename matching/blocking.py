@@ -37,6 +37,8 @@ def keys_of(p: Profile) -> set[str]:
         # a generic individual name (刘记米粉店) is a large block, split by region (see ``_groups``)
         if n.core:
             keys.add("n:" + n.core)
+        if n.bare:  # 邵东县昊智商贸 meets 昊智商贸: the ambiguity rule must see both companies
+            keys.add("n:" + n.bare)
     if p.rep and p.names and p.names[0].trade:
         trade = p.names[0].trade
         keys.add("p:" + p.rep + trade[0])

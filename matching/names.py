@@ -81,6 +81,7 @@ class ParsedName:
     branch: str
     individual: bool
     county: str = ""  # the county-level division the name carries (岳麓区), as written
+    bare: str = ""  # a company's core without the district it keeps in it (邵东县昊智商贸 -> 昊智商贸)
 
     @property
     def person_like(self) -> bool:
@@ -168,7 +169,8 @@ def as_company(name: ParsedName) -> ParsedName:
     if not name.county:
         return name
     trade, industry = _split_industry(name.county + name.trade + name.industry)
-    return ParsedName(name.normalized, name.region, trade, industry, name.form, name.branch, False, "")
+    return ParsedName(name.normalized, name.region, trade, industry, name.form, name.branch, False, "",
+                      "".join(_split_industry(name.trade + name.industry)))
 
 
 @lru_cache(maxsize=1 << 20)
@@ -186,10 +188,12 @@ def parse(name: str) -> ParsedName:
         not any(w in rest for w in _INSTITUTION_WORDS)
     if county and not individual and not form and not branch and person_name(rest):
         individual = True  # 长沙市开福区范云明: a business known by its operator's name, with its division
+    bare = ""
     if county and not individual:
         # a company keeps its district in its name core: 长沙市天心区华兴建材 and 长沙市开福区华兴建材 are
         # two lawful companies, and a word read as a district (市政工程, 阳光小区物业) is no district
+        bare = "".join(_split_industry(rest))
         rest, county = county + rest, ""
     trade, industry = _split_industry(rest)
     return ParsedName(text, region, trade, industry, form, _branch_key(branch) if branch else "", individual,
-                      county)
+                      county, bare)

@@ -246,3 +246,21 @@ def test_one_operators_two_businesses_stay_two_whatever_names_them() -> None:
             R("f/loan/1", name="戴勇兰", loan_card_no="2303079268138400")]
     res = resolve_records(recs, {})
     assert not same(res, "t/rate/1", "t/rate/2")
+
+
+def test_a_company_name_without_its_district_fits_every_district_that_holds_it() -> None:
+    """A loan to 昊智商贸有限公司 (no place, no code): 衡阳市昊智商贸有限公司 and 邵东县昊智商贸有限公司
+    both fit it (a county keeps its name in a company's core, so the two met only if the district-
+    less core is a key of both). It fits two companies, so it joins neither; with one, it joins it."""
+    from matching.blocking import keys_of
+
+    hengyang = R("c/reg/1", name="衡阳市昊智商贸有限公司", uscc=uscc(1, "430407"), address="湖南省衡阳市石鼓区五一大道383号")
+    shaodong = R("c/reg/2", name="邵东县昊智商贸有限公司", uscc=uscc(2, "430521"), address="湖南省邵阳市邵东县韶山北路529号")
+    loan = R("f/loan/1", name="昊智商贸有限公司", loan_card_no="0901313483586171")
+    assert "n:昊智商贸" in keys_of(profile(shaodong)) and parse("邵东县昊智商贸有限公司").core == "邵东县昊智商贸"
+    res = resolve_records([hengyang, shaodong, loan], {})
+    assert not same(res, "f/loan/1", "c/reg/1") and not same(res, "f/loan/1", "c/reg/2")
+    assert same(resolve_records([shaodong, loan], {}), "f/loan/1", "c/reg/2")
+    two_districts = [R("c/reg/3", name="长沙市天心区华兴建材有限公司", uscc=uscc(3)),
+                     R("c/reg/4", name="长沙市开福区华兴建材有限公司", uscc=uscc(4))]
+    assert not same(resolve_records(two_districts, {}), "c/reg/3", "c/reg/4")
