@@ -123,23 +123,13 @@ def _best_name(a: Profile, b: Profile) -> tuple[float, bool]:
     best, former = 0.0, False
     for i, x in enumerate(a.names):
         for j, y in enumerate(b.names):
-            s = 1.0 if x.core == y.core or _county_kept(x.core, y.core) else ratio(x.core, y.core) / 100.0
+            # a company's core with its district is the core a file without the district writes
+            # (邵东县昊智商贸, 昊智商贸); which company it is, the ambiguity rule decides
+            s = 1.0 if x.core == y.core or (x.bare and x.bare == y.core) or (y.bare and y.bare == x.core) else \
+                ratio(x.core, y.core) / 100.0
             if s > best or (s == best and former and i == j == 0):
                 best, former = s, bool(i or j)
     return best, former
-
-
-def _county_kept(x: str, y: str) -> bool:
-    """One name core is the other with a county-level division before it (邵东县昊智商贸 and 昊智商贸):
-    a company keeps its district in its core, and a file that leaves the district out names the
-    same trade; which company it is, where two districts hold one, the ambiguity rule decides."""
-    if len(x) == len(y):
-        return False
-    short, long = (x, y) if len(x) < len(y) else (y, x)
-    if len(short) < 2 or not long.endswith(short):
-        return False
-    county = regions.split_county(long[: len(long) - len(short)] + "XX")[1]
-    return bool(county) and len(county) == len(long) - len(short)
 
 
 def _name_points(a: Profile, b: Profile) -> float:

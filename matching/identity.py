@@ -83,7 +83,7 @@ class Profile:
     persons: frozenset[str] = frozenset()  # ID numbers of the legal representative / operator
     record: IdentityRecord | None = field(default=None, repr=False)
     # the ID numbers of ``persons`` that pass their GB 11643 check (the pseudonym keeps the verdict):
-    # only these can tell two people apart; a mistyped one is evidence when equal, never a bar
+    # a failing one beside a passing one is evidence when equal, never a bar (people.other_people)
     checked: frozenset[str] = frozenset()
 
     @property

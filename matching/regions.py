@@ -140,12 +140,6 @@ def county_of(division: str) -> str:
     return _counties().get(division, "") if len(division) == 6 and not division.endswith("00") else ""
 
 
-def address_region(address: str) -> tuple[str | None, str]:
-    """The region code of an address and its district (…区/县), as far as they can be read."""
-    region, county, _ = split_county(address, 0)
-    return region, county
-
-
 def street(address: str) -> str:
     """An address without its province, city and county (written with or without them); "" when
     the address is only a place (a spot check's 所在地 of ``长沙市岳麓区``)."""
