@@ -5,7 +5,8 @@ Cannot-links keep two components apart whatever the score: two different valid U
 20-character taxpayer ids (their ID numbers passing the check: two businesses, of one person or two), two
 different valid organization codes (not one swap apart), individual businesses run by different
 people (operator ID numbers, as stated or as read from a 20-character taxpayer id, unless one
-side's number fails its check where the other's passes: a mistyped number is no other person), a branch and
+side's number fails its check where the other's passes: a mistyped number is no other person; or
+both sides' numbers fail and they share a valid USCC: two typos of one number), a branch and
 its head office (or two different branches), and a person's judgement that two are different.
 Name-only evidence (an edge no identifier supports) also never joins components known to be in
 other cities, nor individual businesses known to be in other districts or at other addresses: a
@@ -92,7 +93,9 @@ class Clusters:
             if x and y and x.isdisjoint(y):
                 return True
         x, y = a[OPERATORS], b[OPERATORS]
-        if x and y and other_people(x, a[CHECKED] or _NONE, y, b[CHECKED] or _NONE):
+        if x and y and other_people(x, a[CHECKED] or _NONE, y, b[CHECKED] or _NONE) and not (
+                not a[CHECKED] and not b[CHECKED] and a[USCCS] and b[USCCS] and not a[USCCS].isdisjoint(b[USCCS])):
+            # two numbers both failing their check under one valid USCC: two clerks' typos of one number
             return True
         x, y = a[ORGS], b[ORGS]
         if x and y and x.isdisjoint(y) and not any_swap(x, y):

@@ -102,6 +102,20 @@ def test_namesakes_whose_numbers_both_fail_the_check_are_two_people_too() -> Non
     assert not same(res, "c/reg/1", "p/case/2")
 
 
+def test_two_failing_numbers_under_one_valid_uscc_are_two_typos_of_one_operator() -> None:
+    """Two clerks each mistype the operator's number (卢英: 1977 written 3977 in one file, the last
+    digits transposed in another): both fail the check, and the valid USCC they share says one
+    business, so they are not two people. Without the shared code they still are (test above)."""
+    a, b = "422801197709059307", "422801397709059037"
+    assert not gb11643_valid(a) and not gb11643_valid(b)
+    code = uscc(7, "430281", "92")
+    recs = [R("c/reg/1", name="卢英", uscc=code, legal_rep="卢英", address="湖南省株洲市醴陵市韶山北路570号"),
+            R("c/pen/1", name="卢英", uscc=code, legal_rep="卢英", legal_rep_id=a),
+            R("f/fire/1", name="卢英", uscc=code, legal_rep_id=b)]
+    res = resolve_records(recs, {})
+    assert same(res, "c/reg/1", "c/pen/1") and same(res, "c/reg/1", "f/fire/1")
+
+
 def test_an_individual_business_is_in_the_county_its_uscc_names() -> None:
     """An individual business registers with its county's bureau: 92330106… is 西湖区. A bare
     name under that USCC meets the same name written with 西湖区 and nothing else; the operator's
