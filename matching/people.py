@@ -42,7 +42,8 @@ def other_people(x: frozenset[str], x_checked: frozenset[str], y: frozenset[str]
     (the pseudonym keeps its verdict), so a failing number beside a passing one may be its
     misspelling: evidence, never a bar. Passing numbers on both sides tell two people apart, and
     so do failing ones on both (a source that never writes the check character). Decided by the
-    two sides alone, so an incremental run decides as a full one does."""
+    two sides alone, so an incremental run decides as a full one does. (The clustering lifts
+    the bar where both sides know only failing numbers and share a valid USCC: two typos.)"""
     return x.isdisjoint(y) and bool(x_checked) == bool(y_checked)
 
 
