@@ -94,8 +94,9 @@ class Clusters:
                 return True
         x, y = a[OPERATORS], b[OPERATORS]
         if x and y and other_people(x, a[CHECKED] or _NONE, y, b[CHECKED] or _NONE) and not (
-                not a[CHECKED] and not b[CHECKED] and a[USCCS] and b[USCCS] and not a[USCCS].isdisjoint(b[USCCS])):
-            # two numbers both failing their check under one valid USCC: two clerks' typos of one number
+                not a[CHECKED] and _shared(a[USCCS], b[USCCS])):
+            # (other_people: then neither side knows a passing number) two numbers both failing
+            # their check under one valid USCC are two clerks' typos of one number
             return True
         x, y = a[ORGS], b[ORGS]
         if x and y and x.isdisjoint(y) and not any_swap(x, y):
@@ -143,6 +144,11 @@ class Clusters:
         for i in range(len(self.parent)):
             out.setdefault(self.find(i), []).append(i)
         return sorted(out.values(), key=lambda g: g[0])
+
+
+def _shared(x: frozenset[str] | None, y: frozenset[str] | None) -> bool:
+    """Whether two components' sets of one kind have a member in common."""
+    return bool(x and y and not x.isdisjoint(y))
 
 
 def _street(address: str) -> str:
