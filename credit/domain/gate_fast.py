@@ -173,6 +173,20 @@ class BulkGate:
             found = self._plans[(department, record_type, kind)] = TypePlan(rt, kind, self.at)
         return found
 
+    @property
+    def fixed_kind(self) -> bool:
+        """Whether the viewer's kind is the same for every enterprise and date (public, government)."""
+        return self._fixed_kind is not None
+
+    def plan_for(self, department: str, record_type: str, enterprise_id: int) -> TypePlan:
+        """The plan a record of the enterprise is decided by."""
+        plan = self._fixed.get((department, record_type)) if self._fixed_kind else None
+        if plan is None:
+            plan = self.plan(department, record_type, self.kind_for(enterprise_id))
+            if self._fixed_kind:
+                self._fixed[(department, record_type)] = plan
+        return plan
+
     def kind_for(self, enterprise_id: int) -> str:
         return self._fixed_kind or effective_kind(self.viewer, enterprise_id, self.at)
 
@@ -186,11 +200,7 @@ class BulkGate:
         if marks.repairs and (department, record_type, record_id) in marks.repairs:
             return self._long_way(record or Record(department, record_type, record_id, enterprise_id, 0, fields),
                                   revealed)
-        plan = self._fixed.get((department, record_type)) if self._fixed_kind else None
-        if plan is None:
-            plan = self.plan(department, record_type, self.kind_for(enterprise_id))
-            if self._fixed_kind:
-                self._fixed[(department, record_type)] = plan
+        plan = self.plan_for(department, record_type, enterprise_id)
         window = plan.window(fields)
         if not window.visible:
             return None

@@ -36,7 +36,8 @@ import orjson
 from sqlalchemy import Engine, bindparam, delete, func, insert, select, tuple_
 from sqlalchemy.orm import Session
 
-from credit.domain.gate import MARK_OBJECTION, Disclosed, Marks, Record, Viewer, bulk, disclose
+from credit.domain.gate import MARK_OBJECTION, Disclosed, Marks, Record, Viewer, disclose
+from credit.domain.gate_days import DayGates
 from credit.domain.lists import black_reasons, list_types
 from credit.domain.profile import identity
 from credit.domain.web_models import SearchCard, SearchState
@@ -132,13 +133,16 @@ def card_rows(enterprise_ids: Iterable[int], records: Sequence[Record], today: d
     for r in records:
         if (r.department, r.record_type) in wanted and r.enterprise_id in by_enterprise:
             by_enterprise[r.enterprise_id].append(r)
-    gates = [bulk(Viewer.public(), today + timedelta(days=k), marks[k]) for k in range(CARD_DAYS + 1)]
+    # each record decided for every day at once: what does not depend on the date worked out once
+    gates = DayGates(Viewer.public(), [today + timedelta(days=k) for k in range(CARD_DAYS + 1)],
+                     marks[:CARD_DAYS + 1])
     rules, out = rules_fingerprint(), []
     for eid, recs in by_enterprise.items():
         first, last, seen, ident = None, today, None, None
-        for k, gate in enumerate(gates):
+        by_day = [gates.decide(r) for r in recs]
+        for k in range(CARD_DAYS + 1):
             day = today + timedelta(days=k)
-            decided = [d for r in recs if (d := gate.decide(r)) is not None]
+            decided = [d for days in by_day if (d := days[k]) is not None]
             shown = [(d.key, d.public, d.marks, d.publicity) for d in decided]  # what a day can change
             if shown != seen:  # the identity reads the records' values: the same records, the same identity
                 seen, ident = shown, _identity_of(decided)
@@ -157,7 +161,7 @@ def write_cards(session: Session, enterprise_ids: Sequence[int], rows: list[dict
     """Replace the cards of the enterprises by ``rows``."""
     session.execute(delete(SearchCard).where(SearchCard.enterprise_id.in_(list(enterprise_ids))))
     if rows:
-        session.execute(insert(SearchCard), rows)
+        session.execute(insert(SearchCard.__table__), rows)
 
 
 # ---------------------------------------------------------------- reading cards (when searching)

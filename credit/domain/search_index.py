@@ -247,7 +247,8 @@ def _sealed_code_pseudonym(value: Any) -> str | None:
 
 
 def write_rows(session: Session, names: list[tuple[int, str, bool]], codes: set[tuple[str, int]]) -> None:
-    """Insert entries (with their bigrams) and codes."""
+    """Insert entries (with their bigrams) and codes (into the tables: the ORM's bulk insert would
+    only cost time, a million enterprises make tens of millions of bigram rows)."""
     next_id = int(session.scalar(select(func.max(SearchEntry.id))) or 0) + 1
     entries, grams = [], []
     for offset, (eid, name, former) in enumerate(names):
@@ -257,11 +258,11 @@ def write_rows(session: Session, names: list[tuple[int, str, bool]], codes: set[
                         "norm": normalize(name)[:300], "core": core[:300], "former": former})
         grams += [{"gram": g, "entry_id": entry_id, "enterprise_id": eid} for g in bigrams(core)]
     if entries:
-        session.execute(insert(SearchEntry), entries)
+        session.execute(insert(SearchEntry.__table__), entries)
     if grams:
-        session.execute(insert(SearchGram), grams)
+        session.execute(insert(SearchGram.__table__), grams)
     if codes:
-        session.execute(insert(SearchCode), [{"code": c, "enterprise_id": e} for c, e in sorted(codes)])
+        session.execute(insert(SearchCode.__table__), [{"code": c, "enterprise_id": e} for c, e in sorted(codes)])
 
 
 def rebuild(session: Session) -> int:
