@@ -33,7 +33,7 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 import orjson
-from sqlalchemy import Engine, bindparam, delete, func, insert, select, tuple_
+from sqlalchemy import Engine, Table, bindparam, delete, func, insert, select, tuple_
 from sqlalchemy.orm import Session
 
 from credit.domain.gate import MARK_OBJECTION, Disclosed, Marks, Record, Viewer, disclose
@@ -157,11 +157,14 @@ def card_rows(enterprise_ids: Iterable[int], records: Sequence[Record], today: d
     return out
 
 
+_CARD_TABLE: Table = SearchCard.__table__  # type: ignore[assignment]  # Core executemany, no ORM bookkeeping
+
+
 def write_cards(session: Session, enterprise_ids: Sequence[int], rows: list[dict[str, Any]]) -> None:
     """Replace the cards of the enterprises by ``rows``."""
     session.execute(delete(SearchCard).where(SearchCard.enterprise_id.in_(list(enterprise_ids))))
     if rows:
-        session.execute(insert(SearchCard.__table__), rows)
+        session.execute(insert(_CARD_TABLE), rows)
 
 
 # ---------------------------------------------------------------- reading cards (when searching)

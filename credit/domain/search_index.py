@@ -19,7 +19,7 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 import orjson
-from sqlalchemy import Engine, delete, func, insert, or_, select
+from sqlalchemy import Engine, Table, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from credit.domain import audit
@@ -246,6 +246,12 @@ def _sealed_code_pseudonym(value: Any) -> str | None:
     return keys.individual_code_pseudonym(store, code) if len(code) == 20 else None
 
 
+# the tables themselves: rows go in by Core's executemany, without the ORM's bulk-insert bookkeeping
+_ENTRIES: Table = SearchEntry.__table__  # type: ignore[assignment]
+_GRAMS: Table = SearchGram.__table__  # type: ignore[assignment]
+_CODES: Table = SearchCode.__table__  # type: ignore[assignment]
+
+
 def write_rows(session: Session, names: list[tuple[int, str, bool]], codes: set[tuple[str, int]]) -> None:
     """Insert entries (with their bigrams) and codes (into the tables: the ORM's bulk insert would
     only cost time, a million enterprises make tens of millions of bigram rows)."""
@@ -258,11 +264,11 @@ def write_rows(session: Session, names: list[tuple[int, str, bool]], codes: set[
                         "norm": normalize(name)[:300], "core": core[:300], "former": former})
         grams += [{"gram": g, "entry_id": entry_id, "enterprise_id": eid} for g in bigrams(core)]
     if entries:
-        session.execute(insert(SearchEntry.__table__), entries)
+        session.execute(insert(_ENTRIES), entries)
     if grams:
-        session.execute(insert(SearchGram.__table__), grams)
+        session.execute(insert(_GRAMS), grams)
     if codes:
-        session.execute(insert(SearchCode.__table__), [{"code": c, "enterprise_id": e} for c, e in sorted(codes)])
+        session.execute(insert(_CODES), [{"code": c, "enterprise_id": e} for c, e in sorted(codes)])
 
 
 def rebuild(session: Session) -> int:
