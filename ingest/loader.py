@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, func, insert, select, update
 
 from credit.kernel.catalog import Catalog, RecordType, load_catalog
 from credit.kernel.errors import InvalidInput
-from credit.kernel.models import Batch, utcnow
+from credit.kernel.models import Batch, SourceRecord, utcnow
 from credit.kernel.rawrow import raw_values
 from ingest.prepare import IDENTITY_COLS, Chunk, FileInfo, Rejected, parallel_chunks, prepare_chunks
 from ingest.readers import FileError
@@ -215,7 +215,8 @@ class _BatchRun:
                       filename=os.path.basename(filename)[:500], file_hash=self.digest,
                       file_format=self.result.format or "", encoding=self.result.encoding,
                       uploaded_by=uploaded_by, created_at=utcnow(),
-                      raw_headers=orjson.dumps(list(self.headers)).decode() if self.headers is not None else None)
+                      raw_headers=orjson.dumps(list(self.headers)).decode() if self.headers is not None else None,
+                      source_floor=select(func.max(SourceRecord.id)).scalar_subquery())
         self.batch_id = int(self.conn.execute(insert(Batch).values(**values).returning(Batch.id)).scalar_one())
         self.result.batch_id = self.batch_id
         self.insert_sql = self._insert_sql()

@@ -126,7 +126,8 @@ def append_version(
     digest = hashlib.sha256(f"{previous.id}|{op}|{note}|{text}".encode()).hexdigest()
     batch = Batch(department=previous.department, record_type=previous.record_type,
                   filename=note, file_hash=digest, file_format="correction", uploaded_by=by,
-                  rows_read=1, loaded=1, new_versions=1)
+                  rows_read=1, loaded=1, new_versions=1,
+                  source_floor=select(func.max(SourceRecord.id)).scalar_subquery())
     session.add(batch)
     session.flush()
     version = session.scalar(select(func.max(SourceRecord.version)).where(

@@ -14,7 +14,7 @@ only when
 - the rules it was decided under are the rules in force (``rules``: a fingerprint of the catalog,
   the policy and the gate's code);
 - nothing the card read changed since: no resolution run or enterprise event the index has not
-  followed, no record version it has not indexed for that enterprise (``stale_enterprises``),
+  followed, no record version of that enterprise in a batch it has not read (``stale_enterprises``),
   and every objection filed or decided and every repair approved re-computes the card of its
   enterprise in the same transaction (``objections``, ``repair`` call ``search_index.reindex``).
 
@@ -33,7 +33,7 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 import orjson
-from sqlalchemy import Engine, Table, bindparam, delete, func, insert, select, tuple_
+from sqlalchemy import Engine, Table, bindparam, delete, func, insert, not_, select, tuple_
 from sqlalchemy.orm import Session
 
 from credit.domain.gate import MARK_OBJECTION, Disclosed, Marks, Record, Viewer, disclose
@@ -41,7 +41,7 @@ from credit.domain.gate_days import DayGates
 from credit.domain.lists import black_reasons, list_types
 from credit.domain.profile import identity
 from credit.domain.web_models import SearchCard, SearchState
-from credit.kernel.models import SourceRecord
+from credit.kernel.models import Batch, SourceRecord
 from matching.models import EnterpriseEvent, RecordLink, ResolutionRun
 
 BADGE_BLACK = "严重失信主体名单"
@@ -170,42 +170,52 @@ def write_cards(session: Session, enterprise_ids: Sequence[int], rows: list[dict
 # ---------------------------------------------------------------- reading cards (when searching)
 
 
+_PENDING = not_(Batch.indexed)  # the batches the index has not read (a partial index finds them)
 _FRESHNESS = select(*(select(col).where(SearchState.id == 1).scalar_subquery()
-                      for col in (SearchState.source_id, SearchState.run_id, SearchState.event_id)),
-                    *(select(func.max(col)).scalar_subquery()
-                      for col in (SourceRecord.id, ResolutionRun.id, EnterpriseEvent.id)))
-_TAIL = (select(RecordLink.enterprise_id).distinct()
-         .join(SourceRecord, (RecordLink.department == SourceRecord.department)
-               & (RecordLink.record_type == SourceRecord.record_type)
-               & (RecordLink.record_id == SourceRecord.record_id))
-         .where(SourceRecord.id > bindparam("after"), SourceRecord.id <= bindparam("upto")))
-_TAILS: WeakKeyDictionary[Engine, dict[tuple[int, int], frozenset[int] | None]] = WeakKeyDictionary()
+                      for col in (SearchState.run_id, SearchState.event_id)),
+                    *(select(func.max(col)).scalar_subquery() for col in (ResolutionRun.id, EnterpriseEvent.id)),
+                    *(select(agg).where(_PENDING).scalar_subquery()
+                      for agg in (func.count(Batch.id), func.min(Batch.id), func.max(Batch.id), func.sum(Batch.id))))
+_PENDING_BATCHES = select(Batch.id, Batch.source_floor, Batch.rows_read).where(_PENDING)
+_TAILS: WeakKeyDictionary[Engine, dict[tuple[int, ...], frozenset[int] | None]] = WeakKeyDictionary()
 
 
 def stale_enterprises(session: Session) -> frozenset[int] | None:
     """The enterprises whose cards may be out of date (None: every one): those with record versions
-    the index has not seen; every one while a resolution run or an enterprise event is not followed
-    yet, or too many versions wait (``TAIL_LIMIT``). Kept per process while nothing moves."""
+    in batches the index has not read (batches, not ids: two ingests may commit out of id order);
+    every one while a resolution run or an enterprise event is not followed yet, or too many
+    versions wait (``TAIL_LIMIT``). Kept per process while nothing moves."""
     conn = session.connection()
-    indexed, run_seen, event_seen, source, run, event = conn.execute(_FRESHNESS).one()
-    if indexed is None:
+    run_seen, event_seen, run, event, pending, low, high, total = conn.execute(_FRESHNESS).one()
+    if run_seen is None:  # never indexed
         return None
-    indexed, source = int(indexed), int(source or 0)
     if int(run or 0) > int(run_seen) or int(event or 0) > int(event_seen):
         return None
-    if source <= indexed:
+    if not pending:
         return frozenset()
     memo = _TAILS.setdefault(session.get_bind().engine, {})
-    key = (indexed, source)
+    key = (int(pending), int(low), int(high), int(total))
     if key not in memo:
-        if source - indexed > TAIL_LIMIT:
-            found: frozenset[int] | None = None
-        else:
-            found = frozenset(conn.execute(_TAIL, {"after": indexed, "upto": source}).scalars())
+        batches = [(int(b), int(floor or 0), int(rows or 0)) for b, floor, rows in conn.execute(_PENDING_BATCHES)]
+        found: frozenset[int] | None = None
+        if sum(rows for *_, rows in batches) <= TAIL_LIMIT:
+            found = frozenset(conn.execute(select(RecordLink.enterprise_id).distinct().join(SourceRecord, _LINK_ON)
+                                           .where(batch_versions([(b, f) for b, f, _ in batches]))).scalars())
         if len(memo) > 64:
             memo.clear()
         memo[key] = found
     return memo[key]
+
+
+_LINK_ON = ((RecordLink.department == SourceRecord.department) & (RecordLink.record_type == SourceRecord.record_type)
+            & (RecordLink.record_id == SourceRecord.record_id))
+
+
+def batch_versions(batches: Sequence[tuple[int, int]]) -> Any:
+    """The condition on source records of being a version of one of the batches (id, source floor):
+    by the primary key above the batches' lowest floor (source_records has no index on the batch)."""
+    floor = min(f for _, f in batches)
+    return (SourceRecord.id > floor) & SourceRecord.batch_id.in_([b for b, _ in batches])
 
 
 _CARDS = select(SearchCard.enterprise_id, SearchCard.card).where(

@@ -19,7 +19,7 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 import orjson
-from sqlalchemy import Engine, Table, delete, func, insert, or_, select
+from sqlalchemy import Engine, Table, delete, func, insert, not_, or_, select, update
 from sqlalchemy.orm import Session
 
 from credit.domain import audit
@@ -27,14 +27,14 @@ from credit.domain.export_rows import current_rows
 from credit.domain.gate import Marks, Record, Viewer, bulk, load_marks
 from credit.domain.jobs import DONE, enqueue
 from credit.domain.profile import current_records
-from credit.domain.search_cards import CARD_DAYS, badge_types, card_rows, rules_fingerprint, write_cards
+from credit.domain.search_cards import CARD_DAYS, badge_types, batch_versions, card_rows, rules_fingerprint, write_cards
 from credit.domain.web_models import SearchCard, SearchCode, SearchEntry, SearchGram, SearchState
 from credit.domain.work_models import Job
 from credit.kernel import keys
 from credit.kernel.catalog import OPENNESS_PUBLIC, RecordType, load_catalog
 from credit.kernel.db import transaction
 from credit.kernel.identifiers import clean_code
-from credit.kernel.models import SourceRecord, utcnow
+from credit.kernel.models import Batch, SourceRecord, utcnow
 from matching.models import EnterpriseEvent, RecordLink, ResolutionRun
 from matching.names import normalize, parse
 
@@ -113,8 +113,10 @@ def refresh(session: Session) -> int:
     """Re-index every enterprise touched since the last refresh; returns how many were re-indexed."""
     state = _state(session, lock=True)
     run_id, source_id, event_id = _latest(session)
-    dirty = _dirty(session, state, source_id, event_id)
+    pending = unindexed_batches(session)
+    dirty = _dirty(session, state, pending, event_id)
     reindex(session, dirty)
+    mark_indexed(session, pending)
     renew_due_cards(session)
     state.run_id, state.source_id, state.event_id = run_id, source_id, event_id
     state.links_at = _run_started(session, run_id)
@@ -123,13 +125,29 @@ def refresh(session: Session) -> int:
     return len(dirty)
 
 
-def _dirty(session: Session, state: SearchState, source_id: int, event_id: int) -> set[int]:
+def unindexed_batches(session: Session) -> list[tuple[int, int]]:
+    """(id, source floor) of the batches (committed, as this transaction sees them) whose record
+    versions the index has not read."""
+    return [(int(b), int(floor or 0)) for b, floor in session.execute(
+        select(Batch.id, Batch.source_floor).where(not_(Batch.indexed)).order_by(Batch.id))]
+
+
+def mark_indexed(session: Session, batches: Sequence[tuple[int, int]]) -> None:
+    """Note that the index has read these batches (a batch committing meanwhile stays unread: the
+    next refresh reads it, whatever its id)."""
+    for start in range(0, len(batches), CHUNK):
+        session.execute(update(Batch).where(Batch.id.in_([b for b, _ in batches[start:start + CHUNK]]))
+                        .values(indexed=True))
+
+
+def _dirty(session: Session, state: SearchState, batches: Sequence[tuple[int, int]], event_id: int) -> set[int]:
     out: set[int] = set()
     link_on = ((RecordLink.department == SourceRecord.department)
                & (RecordLink.record_type == SourceRecord.record_type)
                & (RecordLink.record_id == SourceRecord.record_id))
-    out.update(session.scalars(select(RecordLink.enterprise_id).join(SourceRecord, link_on).where(
-        SourceRecord.id > state.source_id, SourceRecord.id <= source_id)))
+    for start in range(0, len(batches), CHUNK):  # by batch, not by id: batches commit out of id order
+        out.update(session.scalars(select(RecordLink.enterprise_id).join(SourceRecord, link_on).where(
+            batch_versions(batches[start:start + CHUNK]))))
     if state.links_at is not None:
         out.update(session.scalars(select(RecordLink.enterprise_id).where(RecordLink.updated_at >= state.links_at)))
     for eid, other in session.execute(select(EnterpriseEvent.enterprise_id, EnterpriseEvent.other_id).where(
@@ -277,8 +295,10 @@ def rebuild(session: Session) -> int:
     session.execute(delete(SearchEntry))
     session.execute(delete(SearchCode))
     session.execute(delete(SearchCard))
+    pending = unindexed_batches(session)
     ids = [int(i) for i in session.scalars(select(RecordLink.enterprise_id).distinct())]
     reindex(session, ids)
+    mark_indexed(session, pending)
     state = _state(session, lock=True)
     state.run_id, state.source_id, state.event_id = _latest(session)
     state.links_at = _run_started(session, state.run_id)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -25,7 +25,11 @@ class Batch(Base):
     """One uploaded file, landed whole in one transaction."""
 
     __tablename__ = "batches"
-    __table_args__ = (UniqueConstraint("department", "record_type", "file_hash"),)
+    __table_args__ = (
+        UniqueConstraint("department", "record_type", "file_hash"),
+        # the batches the search index has not read yet: few, found without reading the others
+        Index("ix_batches_unindexed", "id", sqlite_where=text("indexed = 0"), postgresql_where=text("NOT indexed")),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     department: Mapped[str] = mapped_column(String(32))
@@ -45,6 +49,13 @@ class Batch(Base):
     # a table file's header as read (JSON list): its rows' ``raw`` are lists of cells in this
     # order (credit/kernel/rawrow.py); None when every raw row of the batch is an object
     raw_headers: Mapped[str | None] = mapped_column(Text)
+    # whether the search index has read this batch's record versions (credit/domain/search_index.py):
+    # set when it does, in its own transaction, so a batch that commits after a later-numbered one
+    # is still found (ids are handed out at insert, not at commit)
+    indexed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # the highest record version id committed when the batch was opened: every version of the batch
+    # has a higher one (ids only grow), so its versions are found by the primary key (None: unknown)
+    source_floor: Mapped[int | None] = mapped_column(Integer)
 
 
 class SourceRecord(Base):

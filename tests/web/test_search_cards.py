@@ -13,8 +13,9 @@ from credit.domain import search_cards, search_index
 from credit.domain.policy import add_months, load_policy
 from credit.domain.search import search
 from credit.domain.search_cards import BADGE_BLACK, hit_of, hits_from_cards, public_records
-from credit.domain.web_models import SearchCard
+from credit.domain.web_models import SearchCard, SearchState
 from credit.domain.workflows import ROLE_ENTERPRISE, ROLE_PUBLIC, Actor
+from credit.kernel.models import Batch
 from tests.credit.builders import add_record, registration
 from tests.web.test_crawler import generate
 
@@ -70,6 +71,26 @@ def test_a_version_not_yet_indexed_is_decided_from_the_records(s):
     add_record(s, "commerce", "penalty", "CF-1", 1, op="revoke", subject_name="长沙华盛网络科技有限公司")
     assert hits_from_cards(s, [1], {}, TODAY) == {}
     assert BADGE_BLACK not in search(s, PUBLIC, "华盛网络").hits[0].badges
+
+
+def test_a_batch_committed_after_a_later_numbered_one_is_still_read(s):
+    """Two ingests may commit out of id order (PostgreSQL hands ids out at insert, not at commit): the
+    index read a batch whose versions are numbered above a batch that committed after it. That late
+    batch's version (the serious penalty revoked) is found by its batch being unread, not by its id:
+    the search decides the enterprise from its records, and the next refresh re-indexes it."""
+    assert BADGE_BLACK in search(s, PUBLIC, "华盛网络").hits[0].badges
+    late = add_record(s, "commerce", "penalty", "CF-1", 1, op="revoke", subject_name="长沙华盛网络科技有限公司")
+    early = add_record(s, "commerce", "registration", "REG-2", 2, name="深圳华为技术有限公司",
+                       uscc="914403001922038216")
+    assert early.id > late.id
+    # what a refresh saw while the late batch was not yet committed: the other batch, and ids up to its own
+    s.execute(update(Batch).where(Batch.id == early.batch_id).values(indexed=True))
+    s.execute(update(SearchState).values(source_id=early.id))
+    assert 1 not in hits_from_cards(s, [1, 2], {}, TODAY)  # enterprise 1: decided from its records
+    assert BADGE_BLACK not in search(s, PUBLIC, "华盛网络").hits[0].badges
+    search_index.refresh(s)
+    assert s.get(Batch, late.batch_id).indexed
+    assert BADGE_BLACK not in hits_from_cards(s, [1], {}, TODAY)[1].badges  # the card re-decided
 
 
 def test_an_objection_filed_or_rejected_renews_the_card(s):
