@@ -98,10 +98,10 @@ def build(path: Path, n: int, seed: int = 2026) -> dict[str, float]:
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=OFF")
     now = "2026-01-01 00:00:00"
-    for bid, rtype in ((1, "registration"), (2, "penalty"), (3, "abnormal_list")):
+    for bid, rtype in ((1, "registration"), (2, "penalty"), (3, "abnormal_list")):  # indexed: written below
         conn.execute("INSERT INTO batches (id, department, record_type, filename, file_hash, file_format, created_at,"
-                     " rows_read, loaded, new_versions, unchanged, duplicates, rejected) VALUES (?, 'commerce', ?, ?,"
-                     " ?, 'csv', ?, 0, 0, 0, 0, 0, 0)", (bid, rtype, f"bench-{rtype}.csv", f"{bid:064d}", now))
+                     " rows_read, loaded, new_versions, unchanged, duplicates, rejected, indexed) VALUES (?, 'commerce', ?,"
+                     " ?, ?, 'csv', ?, 0, 0, 0, 0, 0, 0, 1)", (bid, rtype, f"bench-{rtype}.csv", f"{bid:064d}", now))
     counts = {"source_records": 0, "grams": 0}
     sid = 0
     buffer: list[tuple[int, str, str]] = []
