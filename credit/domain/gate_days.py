@@ -34,7 +34,6 @@ class DayGates:
     def __init__(self, viewer: Viewer, days: Sequence[date], marks: Sequence[Marks]) -> None:
         if len(days) != len(marks) or not days:
             raise ValueError("one Marks per day, at least one day")
-        self.days = list(days)
         self.gates = [BulkGate(viewer, day, m) for day, m in zip(days, marks)]
         self._shared = self.gates[0].fixed_kind  # public and government: one kind every day
         self._standings: dict[tuple[str, str], dict[Any, Any]] = {}

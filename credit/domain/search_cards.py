@@ -72,11 +72,12 @@ def badge_types() -> list[tuple[str, str]]:
 @lru_cache(maxsize=1)
 def rules_fingerprint() -> str:
     """What a card was decided under: the catalog, the policy and the code deciding a hit."""
-    from credit.domain import gate, gate_fast, lists, policy, profile
+    from credit.domain import gate, gate_days, gate_fast, lists, policy, profile
     from credit.kernel import catalog, identifiers, keys, personal
 
     digest = hashlib.sha256()
-    files = [catalog.CATALOG_PATH, policy.POLICY_PATH, gate.__file__, gate_fast.__file__, lists.__file__,
+    files = [catalog.CATALOG_PATH, policy.POLICY_PATH, gate.__file__, gate_fast.__file__, gate_days.__file__,
+             lists.__file__,
              policy.__file__, profile.__file__, __file__,
              identifiers.__file__, keys.__file__, personal.__file__]  # masking and sealing shape a card too
     for path in files:
@@ -199,7 +200,7 @@ def stale_enterprises(session: Session) -> frozenset[int] | None:
         batches = [(int(b), int(floor or 0), int(rows or 0)) for b, floor, rows in conn.execute(_PENDING_BATCHES)]
         found: frozenset[int] | None = None
         if sum(rows for *_, rows in batches) <= TAIL_LIMIT:
-            found = frozenset(conn.execute(select(RecordLink.enterprise_id).distinct().join(SourceRecord, _LINK_ON)
+            found = frozenset(conn.execute(select(RecordLink.enterprise_id).distinct().join(SourceRecord, LINK_ON)
                                            .where(batch_versions([(b, f) for b, f, _ in batches]))).scalars())
         if len(memo) > 64:
             memo.clear()
@@ -207,7 +208,8 @@ def stale_enterprises(session: Session) -> frozenset[int] | None:
     return memo[key]
 
 
-_LINK_ON = ((RecordLink.department == SourceRecord.department) & (RecordLink.record_type == SourceRecord.record_type)
+# a record version and the link of its record
+LINK_ON = ((RecordLink.department == SourceRecord.department) & (RecordLink.record_type == SourceRecord.record_type)
             & (RecordLink.record_id == SourceRecord.record_id))
 
 
@@ -239,13 +241,10 @@ def hits_from_cards(session: Session, ids: list[int], matched: dict[int, str | N
 @lru_cache(maxsize=1)
 def _badge_statement() -> Any:
     """Every version of the records of the badge types linked to some enterprises (built once)."""
-    link_on = ((RecordLink.department == SourceRecord.department)
-               & (RecordLink.record_type == SourceRecord.record_type)
-               & (RecordLink.record_id == SourceRecord.record_id))
     return (select(SourceRecord.department, SourceRecord.record_type, SourceRecord.record_id, SourceRecord.version,
                    SourceRecord.op, SourceRecord.fields, SourceRecord.batch_id, SourceRecord.file_hash,
                    SourceRecord.row_number, RecordLink.enterprise_id)
-            .join(RecordLink, link_on)
+            .join(RecordLink, LINK_ON)
             .where(RecordLink.enterprise_id.in_(bindparam("ids", expanding=True)),
                    tuple_(SourceRecord.department, SourceRecord.record_type).in_(badge_types())))
 

@@ -27,7 +27,15 @@ from credit.domain.export_rows import current_rows
 from credit.domain.gate import Marks, Record, Viewer, bulk, load_marks
 from credit.domain.jobs import DONE, enqueue
 from credit.domain.profile import current_records
-from credit.domain.search_cards import CARD_DAYS, badge_types, batch_versions, card_rows, rules_fingerprint, write_cards
+from credit.domain.search_cards import (
+    CARD_DAYS,
+    LINK_ON,
+    badge_types,
+    batch_versions,
+    card_rows,
+    rules_fingerprint,
+    write_cards,
+)
 from credit.domain.web_models import SearchCard, SearchCode, SearchEntry, SearchGram, SearchState
 from credit.domain.work_models import Job
 from credit.kernel import keys
@@ -142,11 +150,8 @@ def mark_indexed(session: Session, batches: Sequence[tuple[int, int]]) -> None:
 
 def _dirty(session: Session, state: SearchState, batches: Sequence[tuple[int, int]], event_id: int) -> set[int]:
     out: set[int] = set()
-    link_on = ((RecordLink.department == SourceRecord.department)
-               & (RecordLink.record_type == SourceRecord.record_type)
-               & (RecordLink.record_id == SourceRecord.record_id))
     for start in range(0, len(batches), CHUNK):  # by batch, not by id: batches commit out of id order
-        out.update(session.scalars(select(RecordLink.enterprise_id).join(SourceRecord, link_on).where(
+        out.update(session.scalars(select(RecordLink.enterprise_id).join(SourceRecord, LINK_ON).where(
             batch_versions(batches[start:start + CHUNK]))))
     if state.links_at is not None:
         out.update(session.scalars(select(RecordLink.enterprise_id).where(RecordLink.updated_at >= state.links_at)))
