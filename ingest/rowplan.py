@@ -21,7 +21,7 @@ Converter = Callable[[Any], Any]
 PlanStep = tuple[str, str, str, Converter, dict[Any, Any] | None]  # header, key, label, converter, memo
 Fill = Callable[[Any, list[tuple[str, str]]], tuple[Any, Any, dict[str, Any]]]
 
-CACHE_LIMIT = 1 << 12
+CACHE_LIMIT = 1 << 15
 _MISS = object()
 _OWN_KEYS = ("record_id", "op")  # returned apart from the fields
 
