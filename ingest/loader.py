@@ -235,9 +235,12 @@ class _BatchRun:
         for rej in chunk.rejected:
             self._reject(rej)
         if good:
-            latest = self._latest_versions({p[1] for p in good})
-            decide = self._decide
-            params = [row for row in (decide(p, latest) for p in good) if row is not None]
+            ids = {p[1] for p in good}
+            latest = self._latest_versions(ids)
+            params = self._all_new(good) if not latest and len(ids) == len(good) else None
+            if params is None:
+                decide = self._decide
+                params = [row for row in (decide(p, latest) for p in good) if row is not None]
             if params:
                 self.conn.exec_driver_sql(self.insert_sql, params)
         if self.progress:
@@ -267,6 +270,21 @@ class _BatchRun:
             if rid not in latest or version > latest[rid][0]:
                 latest[rid] = (version, chash, batch)
         return latest
+
+    def _all_new(self, good: list[tuple[Any, ...]]) -> list[tuple[Any, ...]] | None:
+        """The insert parameters of a chunk whose every row adds a record nobody stored yet (the
+        ids neither stored nor repeated within the chunk, every op an upsert): what ``_decide``
+        gives each row then, in one pass. None when the chunk is not such a one."""
+        if any(p[2] != "upsert" for p in good):
+            return None
+        result = self.result
+        result.new_records += len(good)
+        for number, record_id, *_, flags, _identity in (p for p in good if p[6]):
+            result.flagged += 1
+            if self.on_warning or len(result.warnings) < REJECT_SAMPLE:
+                self._warn(number, record_id, flags)
+        now = self._bound_now
+        return [(p[1], 1, "upsert", p[3], p[4], p[5], p[6], p[0]) + p[7] + now for p in good]
 
     def _decide(self, p: tuple[Any, ...], latest: dict[str, tuple[int, str, int]]) -> tuple | None:
         """The insert parameters of one prepared row (``Prepared`` layout), or None when it
