@@ -17,6 +17,10 @@ from credit.kernel.identifiers import clean_code, to_halfwidth
 EMPTY_MARKERS = frozenset({"", "无", "-", "--", "/", "—", "——", "－", "null", "none", "n/a", "na", "空"})
 # full-width letters, digits and the ideographic space; Chinese punctuation (，；（）) stays as written
 _FULLWIDTH_CHARS = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\u3000\uff0d\uff0e\uff0f]")
+# what ``to_text`` changes (whitespace, the characters above) and what ``to_name`` changes besides
+# (every full-width form, ASCII brackets): a cell with none of them is returned as it is
+_TEXT_WORK = re.compile(r"[\s\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\u3000\uff0d\uff0e\uff0f]")
+_NAME_WORK = re.compile(r"[\s\uff01-\uff5e\u3000()]")
 _CJK_SPACE = re.compile(r"(?<=[\u3000-\u9fff（）])\s+|\s+(?=[\u3000-\u9fff（）])")
 _EXCEL_EPOCH = date(1899, 12, 30)
 _DATE_PATTERNS = (
@@ -46,7 +50,9 @@ def to_text(value: Any) -> str | None:
     """Trimmed text with runs of whitespace collapsed; full-width letters and digits to half-width."""
     if value is None:
         return None
-    text = " ".join(_halfwidth(value if isinstance(value, str) else str(value)).split())
+    text = value if isinstance(value, str) else str(value)
+    if _TEXT_WORK.search(text) is not None:  # most cells have nothing to change: one scan says so
+        text = " ".join(_halfwidth(text).split())
     if not text or (len(text) <= 4 and text.lower() in EMPTY_MARKERS):
         return None
     return text
@@ -64,6 +70,8 @@ def to_free_text(value: Any) -> str | None:
 
 def to_name(value: Any) -> str | None:
     """An organisation name in one canonical form: no stray spaces, Chinese brackets （）."""
+    if value.__class__ is str and _NAME_WORK.search(value) is None:  # already in that form
+        return None if not value or (len(value) <= 4 and value.lower() in EMPTY_MARKERS) else value
     text = to_text(value)
     if text is None:
         return None

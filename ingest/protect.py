@@ -196,7 +196,9 @@ class RowProtector:
                 self._seal_cell(cells, i, header, value, kind, fields)
         for i, header in self._cell_codes:
             value = cells[i]
-            if value is not None and _individual(value):
+            if value is None or (value.__class__ is str and len(value) < _INDIVIDUAL_MIN):
+                continue  # most code cells: too short to be a 20-character taxpayer id
+            if _individual(value):
                 self._seal_cell(cells, i, header, value, "id_number", fields)
         return orjson.dumps(cells, default=str)
 
