@@ -12,15 +12,15 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from credit.kernel.identifiers import clean_code, to_halfwidth
+from credit.kernel.identifiers import FULLWIDTH_FORMS, clean_code, to_halfwidth
 
 EMPTY_MARKERS = frozenset({"", "无", "-", "--", "/", "—", "——", "－", "null", "none", "n/a", "na", "空"})
 # full-width letters, digits and the ideographic space; Chinese punctuation (，；（）) stays as written
 _FULLWIDTH_CHARS = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\u3000\uff0d\uff0e\uff0f]")
 # what ``to_text`` changes (whitespace, the characters above) and what ``to_name`` changes besides
 # (every full-width form, ASCII brackets): a cell with none of them is returned as it is
-_TEXT_WORK = re.compile(r"[\s\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\u3000\uff0d\uff0e\uff0f]")
-_NAME_WORK = re.compile(r"[\s\uff01-\uff5e\u3000()]")
+_TEXT_WORK = re.compile(r"[\s" + _FULLWIDTH_CHARS.pattern.removeprefix("["))
+_NAME_WORK = re.compile(r"[\s()" + re.escape("".join(map(chr, FULLWIDTH_FORMS))) + "]")
 _CJK_SPACE = re.compile(r"(?<=[\u3000-\u9fff（）])\s+|\s+(?=[\u3000-\u9fff（）])")
 _EXCEL_EPOCH = date(1899, 12, 30)
 _DATE_PATTERNS = (
@@ -51,7 +51,7 @@ def to_text(value: Any) -> str | None:
     if value is None:
         return None
     text = value if isinstance(value, str) else str(value)
-    if _TEXT_WORK.search(text) is not None:  # most cells have nothing to change: one scan says so
+    if text.__class__ is not str or _TEXT_WORK.search(text) is not None:  # most cells: nothing to change
         text = " ".join(_halfwidth(text).split())
     if not text or (len(text) <= 4 and text.lower() in EMPTY_MARKERS):
         return None
@@ -84,6 +84,13 @@ def to_name(value: Any) -> str | None:
 def to_date(value: Any) -> str | None:
     """ISO date from 2024-03-05, 2024/3/5, 2024年3月5日, 20240305, an Excel date or serial."""
     if isinstance(value, str):
+        if len(value) == 10 and value[4] == "-" and value[7] == "-":  # already ISO: the usual case
+            try:
+                iso = date.fromisoformat(value).isoformat()
+            except ValueError:
+                iso = ""
+            if iso == value:
+                return iso
         m = _DATE_PATTERNS[0].match(value)
         if m:
             return _ymd(value, *m.groups())

@@ -21,18 +21,22 @@ Converter = Callable[[Any], Any]
 PlanStep = tuple[str, str, str, Converter, dict[Any, Any] | None]  # header, key, label, converter, memo
 Fill = Callable[[Any, list[tuple[str, str]]], tuple[Any, Any, dict[str, Any]]]
 
-CACHE_LIMIT = 1 << 15
+CACHE_LIMIT = 1 << 12  # values a column's memo holds before it is cleared
+# a column whose values come from a small set (dates: 365 a year; yes/no, enums) holds more: a file
+# spanning a dozen years has more than 4,096 dates, and a date costs a memo little memory
+SMALL_DOMAIN_LIMIT = 1 << 14
 _MISS = object()
 _OWN_KEYS = ("record_id", "op")  # returned apart from the fields
 
 
 def compile_plan(plan: list[PlanStep], absent: list[str], positions: list[int] | None = None,
-                 text_only: bool = False) -> Fill:
+                 text_only: bool = False, small_domain: frozenset[str] = frozenset()) -> Fill:
     """The fill function of a plan; ``absent``: keys of the type's columns the file lacks.
 
     ``positions``: each step's cell index in a table row (the function then takes the cells);
-    ``text_only``: every cell is text (CSV), so the memo needs no type test."""
-    env: dict[str, Any] = {"_MISS": _MISS, "_LIMIT": CACHE_LIMIT, "str": str}
+    ``text_only``: every cell is text (CSV), so the memo needs no type test; ``small_domain``: keys
+    whose memo holds SMALL_DOMAIN_LIMIT values, not CACHE_LIMIT."""
+    env: dict[str, Any] = {"_MISS": _MISS, "str": str}
     lines = [f"def fill({'cells' if positions is not None else 'values'}, errors):"]
     if positions is None:
         lines.append("    get = values.get")
@@ -53,6 +57,7 @@ def compile_plan(plan: list[PlanStep], absent: list[str], positions: list[int] |
                       f"            errors.append((l{n}, str(exc)))"]
             continue
         env[f"m{n}"] = cache
+        limit = SMALL_DOMAIN_LIMIT if key in small_domain else CACHE_LIMIT
         if text_only:
             lines += [f"        v{n} = m{n}.get(raw, _MISS)",
                       f"        if v{n} is _MISS:",
@@ -62,7 +67,7 @@ def compile_plan(plan: list[PlanStep], absent: list[str], positions: list[int] |
                       f"                v{n} = None",
                       f"                errors.append((l{n}, str(exc)))",
                       "            else:",
-                      f"                if len(m{n}) >= _LIMIT:",
+                      f"                if len(m{n}) >= {limit}:",
                       f"                    m{n}.clear()",
                       f"                m{n}[raw] = v{n}"]
             continue
@@ -75,7 +80,7 @@ def compile_plan(plan: list[PlanStep], absent: list[str], positions: list[int] |
                   f"                errors.append((l{n}, str(exc)))",
                   "            else:",
                   "                if raw.__class__ is str:",
-                  f"                    if len(m{n}) >= _LIMIT:",
+                  f"                    if len(m{n}) >= {limit}:",
                   f"                        m{n}.clear()",
                   f"                    m{n}[raw] = v{n}"]
     own = ", ".join(value_of.pop(key, "None") for key in _OWN_KEYS)

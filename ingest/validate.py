@@ -72,6 +72,7 @@ def _enum_list(col: Column, value: Any) -> tuple[str, ...] | None:
 
 
 _UNCACHED_TYPES = frozenset({"text"})
+_SMALL_DOMAIN_TYPES = frozenset({"date", "year", "bool_zh", "enum", "enum_list"})  # few distinct values
 
 
 def converter_for(col: Column) -> Converter:
@@ -147,12 +148,13 @@ class RowValidator:
         self._plan: list[PlanStep] = [(h, c.key, c.label, converter_for(c), {} if _cacheable(c) else None)
                                       for h, c in self.mapping.items()]
         absent = [c.key for c in rtype.columns if c.key not in present]
-        self._fill = compile_plan(self._plan, absent)
+        small = frozenset(c.key for c in self.mapping.values() if c.type in _SMALL_DOMAIN_TYPES)
+        self._fill = compile_plan(self._plan, absent, small_domain=small)
         # a table row with exactly the header's cells is read by position (``validate_cells``),
         # sharing the memos of ``_fill``
         self.width = None if per_record_keys else len(headers)
         self._fill_cells = None if per_record_keys else compile_plan(
-            self._plan, absent, [headers.index(h) for h, *_ in self._plan], text_only)
+            self._plan, absent, [headers.index(h) for h, *_ in self._plan], text_only, small)
         self._required = [(c.key, c.label) for c in rtype.columns if c.required and c.key != "record_id"]
         self._record_id_label = rtype.column("record_id").label
         self._identity = _IdentityPlan(rtype.identity_columns)

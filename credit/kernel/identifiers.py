@@ -23,6 +23,7 @@ _ORG_ALPHABET = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 _FULLWIDTH = {i: i - 0xFEE0 for i in range(0xFF01, 0xFF5F)}
 _FULLWIDTH[0x3000] = 0x20
+FULLWIDTH_FORMS = frozenset(_FULLWIDTH)  # the code points ``to_halfwidth`` changes
 _SEPARATORS = re.compile(r"[\s\-_‐‑–—－·.]+")
 
 VALID = "valid"
