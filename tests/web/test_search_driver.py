@@ -139,3 +139,22 @@ def test_the_stale_enterprises_are_the_cards_own(engine, world):
             add_record(s, "commerce", "penalty", f"CF-S{step}", 2, subject_name="深圳华为技术有限公司")
             s.commit()
     assert expected == frozenset({2})  # an unread batch's enterprise
+
+
+def test_the_same_when_a_bigram_is_too_common(engine, world):
+    """Over CANDIDATE_CAP entries share the query's first bigram: the capped answer, and the rarest
+    bigram's entries read instead, are the session's (the driver leaves out entries that cannot match)."""
+    from credit.domain.search import CANDIDATE_CAP
+
+    names = [(50_000 + i, f"泛科技{i:05d}{'电子' if i % 3 else '贸易'}有限公司", False)
+             for i in range(CANDIDATE_CAP + 200)]
+    with Session(engine) as s:
+        search_index.write_rows(s, names, set())
+        s.commit()
+    for query in ("泛科", "泛科技", "泛科技00013电子", "泛科技0001", "泛科技贸易", "技000", "泛科技99999"):
+        driver, session = both(engine, query)
+        assert driver == session, query
+        small = both(engine, query, page=3, per_page=7)
+        assert small[0] == small[1], query
+    assert search_sql.answer(engine, PUBLIC, "泛科").capped
+    assert search_sql.answer(engine, PUBLIC, "泛科技00013电子").total >= 1
