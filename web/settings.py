@@ -10,7 +10,7 @@ from credit.kernel.db import database_url
 
 log = logging.getLogger(__name__)
 
-MMAP_DEFAULT = 1 << 30  # 1 GiB of address space per connection; pages come from the OS page cache
+MMAP_DEFAULT = 1 << 31  # 2 GiB of address space per connection (SQLite caps it at its build limit, usually ~2 GiB)
 
 
 def _flag(name: str, default: bool) -> bool:
