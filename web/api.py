@@ -15,13 +15,13 @@ from credit.domain.catalogue import catalogue
 from credit.domain.portal import browse_list
 from credit.domain.queries import grant_access, view_profile
 from credit.domain.rating import grade_of, score_records
-from credit.domain.search import search
+from credit.domain.search_sql import answer as search
 from credit.domain.selfservice import my_objections, object_to
 from credit.domain.sharing import joint_check
 from credit.kernel.errors import InvalidInput
 from web import schemas
 from web.auth import current_actor
-from web.db import run
+from web.db import engine, run
 from web.extensions import shared_search_limit
 
 blp = Blueprint("api_v1", __name__, url_prefix="/api/v1", description="联征 JSON API")
@@ -41,7 +41,7 @@ def _profile(profile: Any) -> dict[str, Any]:
 @blp.response(200, schemas.SearchResultSchema)
 def api_search(args: dict[str, Any]) -> Any:
     """企业查询 / find enterprises by a name fragment or any code."""
-    result = run(lambda s: search(s, current_actor(), args["q"], page=args["page"]))
+    result = search(engine(), current_actor(), args["q"], page=args["page"])
     return {"query": result.query, "kind": result.kind, "total": result.total, "page": result.page,
             "pages": result.pages, "capped": result.capped, "hits": result.hits}
 

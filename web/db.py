@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from flask import Flask, current_app
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
 from credit.kernel.db import make_engine, transaction
@@ -22,7 +22,22 @@ def init_app(app: Flask) -> None:
 
         engine = make_engine(app.config["CREDIT_DATABASE_URL"])
         ensure_schema(engine)
+        mmap_reads(engine, int(app.config.get("CREDIT_SQLITE_MMAP") or 0))
     app.extensions["credit_engine"] = engine
+
+
+def mmap_reads(engine: Engine, size: int) -> None:
+    """SQLite: the app's connections read the file through a memory map of ``size`` bytes (searches and
+    pages read index pages without copying them into each connection's cache). The app's engine only:
+    the ingest and the workers keep their own engines and settings."""
+    if size <= 0 or engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _mmap(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA mmap_size={int(size)}")
+        cursor.close()
 
 
 def engine() -> Engine:

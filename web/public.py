@@ -12,8 +12,7 @@ from credit.domain.portal import Memberships, browse_list, memberships
 from credit.domain.profile import Profile
 from credit.domain.queries import view_profile
 from credit.domain.rating import grade_of, score_records
-from credit.domain.search import reused as reused_result
-from credit.domain.search import search as search_enterprises
+from credit.domain.search_sql import answer as search_enterprises
 from credit.kernel.catalog import OPENNESS_PUBLIC, load_catalog
 from credit.kernel.errors import InvalidInput
 from web import search_page
@@ -69,14 +68,12 @@ def set_language(code: str) -> Any:
 @shared_search_limit()
 def search() -> Any:
     query, page = request.args.get("q", ""), page_arg()
-    # a result the domain keeps for the unchanged database, found without a session; else computed
-    result = reused_result(engine(), query, page=page)
-    if result is None:
-        try:
-            result = run(lambda s: search_enterprises(s, current_actor(), query, page=page))
-        except InvalidInput as exc:
-            return render_template("public/search.html", query=query, result=None,
-                                   errors={"q": pick(str(exc))}), 422
+    # answered on a pooled driver connection (a kept result when nothing changed), no session
+    try:
+        result = search_enterprises(engine(), current_actor(), query, page=page)
+    except InvalidInput as exc:
+        return render_template("public/search.html", query=query, result=None,
+                               errors={"q": pick(str(exc))}), 422
     if result.only is not None:
         return redirect(url_for("public.enterprise", enterprise_id=result.only))
     return search_page.page(query, result)

@@ -10,6 +10,8 @@ from credit.kernel.db import database_url
 
 log = logging.getLogger(__name__)
 
+MMAP_DEFAULT = 1 << 31  # 2 GiB of address space per connection (SQLite caps it at its build limit, usually ~2 GiB)
+
 
 def _flag(name: str, default: bool) -> bool:
     value = os.environ.get(name)
@@ -29,6 +31,8 @@ def from_environment() -> dict[str, Any]:
         "CREDIT_SEARCH_LIMIT": os.environ.get("CREDIT_SEARCH_LIMIT", "120 per minute"),
         "CREDIT_LOGIN_LIMIT": os.environ.get("CREDIT_LOGIN_LIMIT", "10 per minute"),
         "CREDIT_FORCE_HTTPS": _flag("CREDIT_FORCE_HTTPS", False),
+        # SQLite: bytes of the database file the app's connections read through memory mapping (0: none)
+        "CREDIT_SQLITE_MMAP": int(os.environ.get("CREDIT_SQLITE_MMAP", str(MMAP_DEFAULT))),
         "SESSION_COOKIE_SECURE": secure,
         "REMEMBER_COOKIE_SECURE": secure,
         "SESSION_COOKIE_HTTPONLY": True,
