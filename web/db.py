@@ -21,8 +21,9 @@ def init_app(app: Flask) -> None:
         from credit.domain.migrate import ensure_schema
 
         engine = make_engine(app.config["CREDIT_DATABASE_URL"])
-        ensure_schema(engine)
+        # before the engine's first connection (the migration's), which the pool then hands to requests
         mmap_reads(engine, int(app.config.get("CREDIT_SQLITE_MMAP") or 0))
+        ensure_schema(engine)
     app.extensions["credit_engine"] = engine
 
 

@@ -4,8 +4,8 @@ A first-time search used to cost several times a trivial request, most of it not
 session, its transaction and commit, and SQLAlchemy's statement and result machinery around five
 small statements. ``answer`` reads the same statements (``credit.domain.search``'s, compiled once
 per dialect and size of their lists) straight through the driver's cursor, on one pooled connection
-inside one read transaction (on SQLite an explicit ``BEGIN``: every statement sees the same
-snapshot; the pool's rollback ends it):
+inside one read transaction (on SQLite an explicit ``BEGIN``: these statements see the same
+snapshot; the pool's rollback ends it; PostgreSQL reads at READ COMMITTED, as the session did):
 
 - the data version (``search._VERSION``): the result cache's key, and in the same row what a card's
   freshness needs (the runs, events and unread batches ``search_cards.stale_enterprises`` reads);
@@ -16,7 +16,8 @@ Every hit still comes from the gate's decisions: a card the gate decided when in
 under the conditions ``search_cards.hits_from_cards`` uses it (the view date in its days, the rules
 in force, the enterprise not stale); any other hit, any merged id and the index check that falls
 due (``search_index.ensure_current``) go through a session and the domain's own functions
-(``public_records``, ``resolve_enterprise``, ``search``), as every search did before.
+(``public_records``, ``resolve_enterprise``, ``search``), as every search did before; that session
+has a pooled connection of its own and reads the state of its moment.
 """
 
 from __future__ import annotations
@@ -172,16 +173,22 @@ class DriverReader:
 
     def __enter__(self) -> DriverReader:
         self.connection = self.engine.raw_connection()
-        self.cursor = self.connection.cursor()
-        if self.dialect.name == "sqlite":
-            self.cursor.execute("BEGIN")  # one snapshot for every statement (the driver would not begin one)
+        try:
+            self.cursor = self.connection.cursor()
+            if self.dialect.name == "sqlite":
+                self.cursor.execute("BEGIN")  # one snapshot for the driver's statements (it would begin none)
+        except BaseException:
+            self.connection.close()
+            raise
         return self
 
     def __exit__(self, *_exc: Any) -> None:
         try:
-            self.cursor.close()
+            try:
+                self.cursor.close()
+            finally:
+                self.connection.close()  # back to the pool, which rolls the read transaction back
         finally:
-            self.connection.close()  # back to the pool, which rolls the read transaction back
             if self._session is not None:
                 self._session.close()
 
@@ -229,8 +236,10 @@ class DriverReader:
         key = (int(pending), int(low or 0), int(high or 0), int(total or 0))
         if key not in memo:
             batches = [(int(b), int(floor or 0), int(rows or 0)) for b, floor, rows in self._rows(PENDING)]
-            found: frozenset[int] | None = None
-            if sum(rows for *_, rows in batches) <= TAIL_LIMIT:
+            found: frozenset[int] | None = frozenset()  # read by now (PostgreSQL: a later snapshot)
+            if batches and sum(rows for *_, rows in batches) > TAIL_LIMIT:
+                found = None
+            elif batches:
                 found = frozenset(int(r[0]) for r in self._rows(
                     TAIL, {"floor": min(f for _, f, _ in batches), "batches": [b for b, _, _ in batches]}))
             if len(memo) > 64:

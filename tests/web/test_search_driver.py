@@ -143,7 +143,7 @@ def test_the_stale_enterprises_are_the_cards_own(engine, world):
 
 def test_the_same_when_a_bigram_is_too_common(engine, world):
     """Over CANDIDATE_CAP entries share the query's first bigram: the capped answer, and the rarest
-    bigram's entries read instead, are the session's (the driver leaves out entries that cannot match)."""
+    bigram's entries read instead, are the session's."""
     from credit.domain.search import CANDIDATE_CAP
 
     names = [(50_000 + i, f"泛科技{i:05d}{'电子' if i % 3 else '贸易'}有限公司", False)
@@ -158,3 +158,12 @@ def test_the_same_when_a_bigram_is_too_common(engine, world):
         assert small[0] == small[1], query
     assert search_sql.answer(engine, PUBLIC, "泛科").capped
     assert search_sql.answer(engine, PUBLIC, "泛科技00013电子").total >= 1
+
+
+def test_batches_read_between_the_version_and_their_list_leave_nothing_stale(sqlite_engine, monkeypatch):
+    """PostgreSQL reads each statement at its own moment: the version may count unread batches that a
+    refresh has read by the time they are listed. Nothing is stale then (and the search answers)."""
+    with search_sql.DriverReader(sqlite_engine) as reader:
+        reader._version = (1, 1, 1, 1, 0, 1, 0, 2, 5, 6, 11)  # indexed, two unread batches counted
+        monkeypatch.setattr(reader, "_rows", lambda statement, params=None: [])  # ... and none listed
+        assert reader.stale() == frozenset()
