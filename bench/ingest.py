@@ -1,6 +1,7 @@
 """Ingest benchmark: rows/s and peak memory for a large CSV and a large XLSX into SQLite.
 
     python -m bench.ingest [--csv-rows 1000000] [--xlsx-rows 200000] [--workdir /tmp/lz-bench] [--reuse] [--runs N]
+                           [--varied N]
 
 Each ingest runs in a fresh child process so that its peak memory is the ingest's own, not the
 generator's. The peak reported is the largest sum, sampled every 0.2 s, of the proportional set
@@ -8,6 +9,9 @@ size (PSS: shared pages divided among the processes sharing them) of the writer 
 readers, i.e. what the machine really holds; each process's own maximum RSS is printed beside it,
 and the CPU seconds (user + system) of the writer and of its readers together, with the load
 average at the end: on a shared machine the CPU figures say more than the wall time.
+The generator draws rows from a pool of 10,000 records, so no column has more distinct values than
+that; ``--varied N`` rewrites the CSV so that it looks more like a real file (every decision number
+unique, N distinct names and N/5 distinct legal representatives), which memos cannot hold whole.
 Prints one line per run and a Markdown table row to paste into docs/benchmarks.md. The child gets a
 data keys file of its own in the work folder (ID numbers are encrypted at rest, as in production).
 """
@@ -89,6 +93,25 @@ def bench_keys(work: Path) -> Path:
     return path
 
 
+def vary(path: Path, distinct: int) -> Path:
+    """A copy of a commerce/penalty CSV with unique decision numbers and ``distinct`` names (``--varied``)."""
+    import csv
+
+    out = path.with_name(f"{path.stem}_varied{distinct}.csv")
+    with open(path, encoding="utf-8", newline="") as src, open(out, "w", encoding="utf-8", newline="") as dst:
+        reader, writer = csv.reader(src), csv.writer(dst)
+        header = next(reader)
+        writer.writerow(header)
+        name, number, rep = (header.index(h) for h in ("行政相对人名称", "行政处罚决定书文号", "法定代表人"))
+        for n, row in enumerate(reader):
+            k = n % distinct
+            row[number] = row[number].replace("号", f"-{n}号")
+            row[name] = row[name].replace("店", f"{k}店", 1) if "店" in row[name] else f"{row[name]}{k}"
+            row[rep] = f"{row[rep]}{k % max(1, distinct // 5)}"
+            writer.writerow(row)
+    return out
+
+
 def run_child(db: Path, path: Path, department: str, record_type: str) -> dict:
     """Ingest one file in a fresh interpreter (with the benchmark's data keys) and return its figures."""
     for leftover in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
@@ -124,6 +147,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", default="/tmp/lz-bench")
     parser.add_argument("--reuse", action="store_true", help="ingest the files of an earlier run, if present")
     parser.add_argument("--runs", type=int, default=1, help="ingest each file this many times (fresh database each)")
+    parser.add_argument("--varied", type=int, default=0, metavar="N",
+                        help="CSV: unique decision numbers and N distinct names (commerce/penalty only)")
     args = parser.parse_args(argv)
     work = Path(args.workdir)
     work.mkdir(parents=True, exist_ok=True)
@@ -136,6 +161,9 @@ def main(argv: list[str] | None = None) -> int:
             t0 = time.perf_counter()
             datagen.write_csv_rows(csv_path, args.department, args.record_type, args.csv_rows, seed=7)
             print(f"generated {csv_path} in {time.perf_counter() - t0:.0f} s", flush=True)
+        if args.varied:
+            csv_path = vary(csv_path, args.varied)
+            print(f"varied: {csv_path}", flush=True)
         for _ in range(args.runs):
             figures = run_child(work / "bench.db", csv_path, args.department, args.record_type)
             rows.append(report(f"CSV {args.department}/{args.record_type}", figures, csv_path.stat().st_size / 1e6))
