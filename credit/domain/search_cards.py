@@ -198,8 +198,10 @@ def stale_enterprises(session: Session) -> frozenset[int] | None:
     key = (int(pending), int(low), int(high), int(total))
     if key not in memo:
         batches = [(int(b), int(floor or 0), int(rows or 0)) for b, floor, rows in conn.execute(_PENDING_BATCHES)]
-        found: frozenset[int] | None = None
-        if sum(rows for *_, rows in batches) <= TAIL_LIMIT:
+        found: frozenset[int] | None = frozenset()  # none listed: read by now (PostgreSQL: a later snapshot)
+        if sum(rows for *_, rows in batches) > TAIL_LIMIT:
+            found = None
+        elif batches:
             found = frozenset(conn.execute(select(RecordLink.enterprise_id).distinct().join(SourceRecord, LINK_ON)
                                            .where(batch_versions([(b, f) for b, f, _ in batches]))).scalars())
         if len(memo) > 64:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import false, select, update
 from sqlalchemy.orm import Session
 
 from credit.domain import search_cards, search_index
@@ -91,6 +91,15 @@ def test_a_batch_committed_after_a_later_numbered_one_is_still_read(s):
     search_index.refresh(s)
     assert s.get(Batch, late.batch_id).indexed
     assert BADGE_BLACK not in hits_from_cards(s, [1], {}, TODAY)[1].badges  # the card re-decided
+
+
+def test_batches_read_between_the_count_and_the_list_leave_nothing_stale(s, monkeypatch):
+    """PostgreSQL reads each statement at its own moment: the freshness row may count an unread
+    batch that a refresh has read by the time the batches are listed. Nothing is stale then."""
+    add_record(s, "commerce", "penalty", "CF-9", 1, subject_name="长沙华盛网络科技有限公司")  # an unread batch
+    monkeypatch.setattr(search_cards, "_PENDING_BATCHES", search_cards._PENDING_BATCHES.where(false()))
+    search_cards._TAILS.clear()
+    assert search_cards.stale_enterprises(s) == frozenset()
 
 
 def test_an_objection_filed_or_rejected_renews_the_card(s):
