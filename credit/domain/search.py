@@ -149,23 +149,6 @@ def kept(engine: Engine, key: tuple[Any, ...], compute: Callable[[], SearchResul
     return result
 
 
-def reused(engine: Engine, query: str, *, page: int = 1, per_page: int = PER_PAGE,
-           at: date | None = None) -> SearchResult | None:
-    """The result ``search`` would hand back right now when it is one it keeps, else None (compute it).
-
-    The same key as ``search`` (query, page, day, data version), the data version read with one plain
-    statement on a pooled connection: no session, no transaction to commit. None while the index check
-    is due (``search`` runs it), for a query ``search`` answers without keeping, or one not kept."""
-    from credit.domain import search_sql
-
-    query = (query or "").strip()
-    cache = _CACHES.get(engine)
-    if not cache or not query or page < 1 or search_index.check_due(engine):
-        return None
-    with search_sql.DriverReader(engine) as reader:
-        return cache.get((query, page, per_page, at or date.today(), reader.version()))
-
-
 class Reader(Protocol):
     """Where a search reads the index: a session (``SessionReader``) or the driver (search_sql.py).
     Both run the same statements; hits not decided by a card are decided by the gate."""

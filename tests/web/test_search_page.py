@@ -11,7 +11,8 @@ from flask import g, render_template
 from sqlalchemy.orm import Session
 
 from credit.domain import search_index
-from credit.domain.search import reused, search
+from credit.domain.search import search
+from credit.domain.search_sql import answer
 from credit.domain.workflows import ROLE_ENTERPRISE, ROLE_PUBLIC, ROLE_REGULATOR, Actor
 from web import search_page
 
@@ -61,22 +62,24 @@ def test_a_query_is_escaped(app, engine):
 
 
 def test_a_kept_result_is_found_without_a_session_until_something_changes(engine, tokens, monkeypatch):
+    """The driver's answer (the search page's) and the session's search share kept results: one
+    kept by either is the other's, until an audited step changes the data version."""
     from credit.domain.objections import file_objection
 
     monkeypatch.setattr(search_index, "CHECK_EVERY", 3600.0)  # no index check due during the test
     with Session(engine) as s:
         first = search(s, PUBLIC, "华为")
         s.commit()
-    assert reused(engine, "华为") is first
-    assert reused(engine, "华为", page=2) is None and reused(engine, "华盛") is None  # not kept
+    assert answer(engine, PUBLIC, "华为") is first
+    assert answer(engine, PUBLIC, "华为", page=2) is not first
     with Session(engine, expire_on_commit=False) as s:
         file_objection(s, Actor("李四", ROLE_ENTERPRISE, enterprise_id=2), "commerce", "registration", "REG-2",
                        reason="名称有误", on=date.today())
         s.commit()
-    assert reused(engine, "华为") is None  # an audited step since: computed again
+    again = answer(engine, PUBLIC, "华为")  # an audited step since: computed again
+    assert again is not first and answer(engine, PUBLIC, "华为") is again
     with Session(engine) as s:
-        again = search(s, PUBLIC, "华为")
-    assert again is not first and reused(engine, "华为") is again
+        assert search(s, PUBLIC, "华为") is again
     assert again.hits[0].badges != first.hits[0].badges
 
 
