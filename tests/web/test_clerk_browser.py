@@ -11,13 +11,15 @@ import pytest
 
 from credit.domain.schema import create_all
 from credit.kernel.db import make_engine
-from tests.web.browser_support import SHOTS, chromium, environment
+from tests.web.browser_support import RERUN_ON_CRASH, SHOTS, chromium, environment
 from tests.web.browser_support import served as serving
 from tests.web.clerk_support import open_items, penalty_csv, run_worker
 from tests.web.conftest import make_app
 from tests.web.world import PASSWORD, build
 
 ENV = ("CREDIT_PROOF_DIR", "CREDIT_UPLOAD_DIR", "CREDIT_EXPORT_DIR")
+
+pytestmark = RERUN_ON_CRASH
 
 
 @pytest.fixture(scope="module")

@@ -13,10 +13,12 @@ from credit.domain.schema import create_all
 from credit.kernel.db import make_engine
 from matching.models import ReviewItem
 from tests.credit.builders import add_record
-from tests.web.browser_support import SHOTS, chromium, environment, served
+from tests.web.browser_support import RERUN_ON_CRASH, SHOTS, chromium, environment, served
 from tests.web.conftest import make_app
 from tests.web.regulator_helpers import csv_rows, xlsx_rows
 from tests.web.world import PASSWORD, USCC1, build
+
+pytestmark = RERUN_ON_CRASH
 
 
 @pytest.fixture(scope="module")
