@@ -117,17 +117,22 @@ def _assignment(groups: list[list[int]], ids: list[int], profiles: Sequence[Prof
     scored = sorted({(e[1], e[2]) for e in linked_by.values() if not e[3]})
     whys = fork_map(lambda p: evidence(profiles[p[0]], profiles[p[1]])[1], scored)
     explained = dict(zip(scored, whys))
-    assignment: dict[Key, int] = {}
-    links: dict[Key, tuple[float | None, str]] = {}
+    enterprise_of = [0] * len(profiles)
     for g, eid in zip(groups, ids):
         for i in g:
-            key = profiles[i].key
-            assignment[key] = eid
-            edge = linked_by.get(i)
-            if edge is None:
-                links[key] = (None, ALONE)
-            else:
-                links[key] = (edge[0], edge[3] or explained[edge[1], edge[2]])
+            enterprise_of[i] = eid
+    # in the profiles' order, which is the records' keys' (what writes them sorts them by: a sort of
+    # keys already in order costs one pass)
+    assignment: dict[Key, int] = {}
+    links: dict[Key, tuple[float | None, str]] = {}
+    for i, p in enumerate(profiles):
+        key = p.key
+        assignment[key] = enterprise_of[i]
+        edge = linked_by.get(i)
+        if edge is None:
+            links[key] = (None, ALONE)
+        else:
+            links[key] = (edge[0], edge[3] or explained[edge[1], edge[2]])
     return assignment, links
 
 
