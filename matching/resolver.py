@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from matching.blocking import block_groups, build_blocks, key_hashes
@@ -75,10 +75,12 @@ class Resolution:
 def resolve_records(records: Iterable[IdentityRecord], previous: Mapping[Key, int],
                     judgements: Sequence[Judgement] = (), next_id: int = 1,
                     profiles_known: Mapping[Key, Profile] | None = None,
-                    hashes_known: Mapping[Key, tuple[int, ...]] | None = None) -> Resolution:
+                    hashes_known: Mapping[Key, tuple[int, ...]] | None = None,
+                    keys_ready: Callable[[list[Key], Sequence[tuple[int, ...]]], None] | None = None) -> Resolution:
     """Resolve records into enterprises, keeping previous ids where records stayed together
     (``profiles_known``, ``hashes_known``: profiles and blocking-key hashes already derived from
-    the same records, by key)."""
+    the same records, by key; ``keys_ready``: told every record's key, in key order, and its
+    blocking-key hashes as soon as they are known)."""
     clock = Clock()
     recs = sorted(records, key=lambda r: r.key)
     known, known_hashes = profiles_known or {}, hashes_known or {}
@@ -94,6 +96,8 @@ def resolve_records(records: Iterable[IdentityRecord], previous: Mapping[Key, in
     else:
         keys = fork_map(key_hashes, profiles)
     clock.lap("blocking keys")
+    if keys_ready is not None:
+        keys_ready([p.key for p in profiles], keys)
     must, cannot, judged = _judgements(judgements, index)
     uf, linked_by = start_clusters(profiles, must, cannot)
     clock.lap("identifier clusters")

@@ -24,6 +24,7 @@ from credit.kernel.models import SourceRecord, utcnow
 from matching import evidence, store
 from matching.blocking import key_hashes
 from matching.identity import IdentityRecord, Key, key_str, parse_key, profile
+from matching.keys_writer import KeysWriter
 from matching.kinds import EventKind, ReviewStatus, RunMode, Verdict
 from matching.models import Enterprise, MatchJudgement, RecordLink, ResolutionRun, ReviewItem
 from matching.neighbourhood import partners
@@ -103,11 +104,27 @@ def _resolve_full(conn: Connection, run_id: int) -> ResolveResult:
     views = store.read_all_views(conn)
     links = store.read_all_links(conn)
     log.info("resolve: %d views and %d links read", len(views), len(links))
-    res = resolve_records(views.values(), {k: v[1] for k, v in links.items()}, store.read_judgements(conn),
-                          store.next_enterprise_id(conn))
     changed = {k for k, v in views.items() if k not in links or links[k][2] != v.source_id}
+    judgements, next_id, next_link = store.read_judgements(conn), store.next_enterprise_id(conn), store.next_link_id(conn)
+    writer = _keys_writer(conn, links, changed, next_link)
+    try:
+        res = resolve_records(views.values(), {k: v[1] for k, v in links.items()}, judgements, next_id,
+                              keys_ready=writer.start if writer else None)
+    finally:
+        if writer is not None:
+            writer.join()
+    if writer is not None:
+        log.info("resolve: %d blocking keys written beside the resolver", writer.rows)
     conn.execute(delete(ReviewItem).where(ReviewItem.status == ReviewStatus.OPEN))
-    return _write(conn, run_id, RunMode.FULL, res, views, links, changed)
+    return _write(conn, run_id, RunMode.FULL, res, views, links, changed, next_link, keys_written=writer is not None)
+
+
+def _keys_writer(conn: Connection, links: dict[Key, LinkRow], changed: set[Key], next_link: int) -> KeysWriter | None:
+    """On SQLite, a writer of the run's blocking keys while the resolver works (``matching.keys_writer``);
+    elsewhere None (the links' writing writes them)."""
+    if conn.dialect.name != "sqlite":
+        return None
+    return KeysWriter(conn.connection.dbapi_connection, links, changed, next_link)
 
 
 def _resolve_subset(conn: Connection, run_id: int, dirty: set[Key], seeds: set[int]) -> ResolveResult:
@@ -160,7 +177,8 @@ def _delete_open_reviews(conn: Connection, keys: set[Key]) -> None:
 
 
 def _write(conn: Connection, run_id: int, mode: RunMode, res: Resolution, views: dict[Key, IdentityRecord],
-           links: dict[Key, LinkRow], changed: set[Key]) -> ResolveResult:
+           links: dict[Key, LinkRow], changed: set[Key], next_link: int | None = None,
+           keys_written: bool = False) -> ResolveResult:
     result = ResolveResult(mode, records=len(views), changed=len(changed))
     now = store.stamp(conn, utcnow())
     old_ids = {v[1] for v in links.values()}
@@ -175,15 +193,17 @@ def _write(conn: Connection, run_id: int, mode: RunMode, res: Resolution, views:
     store.executemany(conn, "INSERT INTO enterprise_events (run_id, kind, enterprise_id, other_id, detail, created_at)"
                       " VALUES (?, ?, ?, ?, ?, ?)",
                       [(run_id, e.kind.value, e.enterprise_id, e.other_id, e.detail, now) for e in res.events])
-    result.relinked = _write_links(conn, res, views, links, changed, now)
+    result.relinked = _write_links(conn, res, views, links, changed, now,
+                                   store.next_link_id(conn) if next_link is None else next_link, keys_written)
     result.reviews = _write_reviews(conn, res, run_id, now)
     store.fix_sequences(conn)
     return result
 
 
 def _write_links(conn: Connection, res: Resolution, views: dict[Key, IdentityRecord], links: dict[Key, LinkRow],
-                 changed: set[Key], now: Any) -> int:
-    next_link = int(conn.execute(select(RecordLink.id).order_by(RecordLink.id.desc()).limit(1)).scalar() or 0) + 1
+                 changed: set[Key], now: Any, next_link: int, keys_written: bool = False) -> int:
+    """Insert and update the links; the blocking keys of the changed records unless ``keys_written``
+    (``matching.keys_writer``, which gives the link ids as this does: old ones kept, new ones in key order)."""
     inserts: list[tuple[Any, ...]] = []
     updates: list[tuple[Any, ...]] = []
     key_rows: list[tuple[Any, ...]] = []
@@ -200,7 +220,7 @@ def _write_links(conn: Connection, res: Resolution, views: dict[Key, IdentityRec
             link_id = old[0]
             if old[1] != eid or old[2] != source_id:
                 updates.append((eid, score, reason, now, source_id, link_id))
-        if key in changed:
+        if key in changed and not keys_written:
             if old is not None:
                 stale.append((link_id,))
             key_rows.extend((h, link_id) for h in res.block_keys[key])
@@ -210,8 +230,9 @@ def _write_links(conn: Connection, res: Resolution, views: dict[Key, IdentityRec
     store.executemany(conn, "UPDATE record_links SET enterprise_id = ?, score = ?, reason = ?, updated_at = ?,"
                       " source_id = ? WHERE id = ?", updates)
     log.info("resolve: links written (%d new, %d changed)", len(inserts), len(updates))
-    store.write_match_keys(conn, stale, key_rows)
-    log.info("resolve: %d blocking keys written", len(key_rows))
+    if not keys_written:
+        store.write_match_keys(conn, stale, key_rows)
+        log.info("resolve: %d blocking keys written", len(key_rows))
     return len(inserts) + len(updates)
 
 

@@ -91,6 +91,11 @@ def last_watermark(conn: Connection) -> int | None:
     return None if row is None else int(row[0])
 
 
+def next_link_id(conn: Connection) -> int:
+    """The id the next new link gets (links are given explicit ids, in key order)."""
+    return int(conn.execute(select(func.coalesce(func.max(RL.c.id), 0))).scalar_one()) + 1
+
+
 def next_enterprise_id(conn: Connection) -> int:
     return int(conn.execute(select(func.coalesce(func.max(Enterprise.id), 0))).scalar_one()) + 1
 
@@ -160,8 +165,8 @@ def executemany(conn: Connection, sql: str, rows: Sequence[Sequence[Any]]) -> No
 
 
 REBUILD_FROM = 200_000
-_INDEXES = {"match_keys": {"ix_match_keys_hash": "key_hash", "ix_match_keys_link": "link_id"},
-            "record_links": {"ix_record_links_enterprise": "enterprise_id"}}
+MK_INDEXES = {"ix_match_keys_hash": "key_hash", "ix_match_keys_link": "link_id"}
+_INDEXES = {"match_keys": MK_INDEXES, "record_links": {"ix_record_links_enterprise": "enterprise_id"}}
 
 
 def bulk_insert(conn: Connection, table: str, sql: str, rows: Sequence[Sequence[Any]]) -> None:

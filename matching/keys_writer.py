@@ -1,0 +1,111 @@
+"""A full run's blocking keys written while the resolver still works (SQLite).
+
+Writing a million records' five million blocking keys and building their two indexes took ≈ 10 s
+of a full run, after everything else, while one core sat idle through the resolver's one-process
+steps (identifier clusters, clustering). What the rows are is known as soon as the resolver has
+the keys: each record's link id is its old one, or, for a record not linked before, the next id in
+key order (as ``service._write_links`` gives them). So a thread writes them then, on the run's own
+connection and inside its transaction, while the resolver goes on: each part goes in as one
+statement (``json_each`` over the rows as JSON), during which SQLite holds no Python lock, so the
+resolver's Python and SQLite's insert run on the two cores. Nothing else uses the connection until
+``join`` (the service calls it before its next statement); an error in the thread is raised there,
+and the run's transaction rolls back as it would have.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+import orjson
+
+from matching.identity import Key
+from matching.store import MK_INDEXES, REBUILD_FROM
+
+PART = 1_000_000  # rows per statement (≈ 30 MB of JSON)
+_INSERT = ("INSERT INTO match_keys (key_hash, link_id) SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]')"
+           " FROM json_each(?)")
+_DELETE = "DELETE FROM match_keys WHERE link_id IN (SELECT value FROM json_each(?))"
+
+
+class KeysWriter:
+    """Writes the blocking keys of a run's changed records in a thread (``start``, then ``join``)."""
+
+    def __init__(self, dbapi_connection: Any, links: dict[Key, tuple[int, int, int | None]], changed: set[Key],
+                 next_link: int) -> None:
+        self._db, self._links, self._changed, self._next_link = dbapi_connection, links, changed, next_link
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+        self.rows = 0
+
+    def start(self, keys: Sequence[Key], hashes: Sequence[tuple[int, ...]]) -> None:
+        """Begin writing: ``keys`` every record of the run in key order, ``hashes`` their blocking keys."""
+        self._thread = threading.Thread(target=self._run, args=(keys, hashes), name="match-keys", daemon=True)
+        self._thread.start()
+
+    def join(self) -> None:
+        """Wait for the writing to end; raise what it raised."""
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        if self._error is not None:
+            raise self._error
+
+    def _run(self, keys: Sequence[Key], hashes: Sequence[tuple[int, ...]]) -> None:
+        try:
+            self.rows = write(self._db, *key_rows(keys, hashes, self._links, self._changed, self._next_link))
+        except BaseException as e:  # noqa: BLE001 - handed to join
+            self._error = e
+
+
+def key_rows(keys: Sequence[Key], hashes: Sequence[tuple[int, ...]], links: dict[Key, tuple[int, int, int | None]],
+             changed: set[Key], next_link: int) -> tuple[list[int], int, Iterator[list[tuple[int, int]]]]:
+    """The link ids whose keys are stale, how many rows the changed records' keys make, and those
+    (key hash, link id) rows in parts of at most ``PART`` (made as they are written: one part in
+    memory at a time), link ids given as ``service._write_links`` gives them (old ones kept, new
+    ones in key order)."""
+    stale = [links[k][0] for k in keys if k in changed and k in links]
+    total = sum(len(hs) for k, hs in zip(keys, hashes) if k in changed)
+
+    def parts() -> Iterator[list[tuple[int, int]]]:
+        rows: list[tuple[int, int]] = []
+        link = next_link
+        for key, hs in zip(keys, hashes):
+            old = links.get(key)
+            if old is None:
+                link_id, link = link, link + 1
+            else:
+                link_id = old[0]
+            if key in changed:
+                rows.extend((h, link_id) for h in hs)
+                if len(rows) >= PART:
+                    yield rows
+                    rows = []
+        if rows:
+            yield rows
+
+    return stale, total, parts()
+
+
+def write(db: Any, stale: list[int], total: int, parts: Iterable[list[tuple[int, int]]]) -> int:
+    """Delete the stale links' keys and insert the rows (``total`` of them, in parts), each part one
+    statement; a large insert goes in without the table's indexes, built again after. The rows written."""
+    cur = db.cursor()
+    written = 0
+    try:
+        for i in range(0, len(stale), PART):
+            cur.execute(_DELETE, (orjson.dumps(stale[i:i + PART]),))
+        rebuild = total >= REBUILD_FROM
+        if rebuild:
+            for name in MK_INDEXES:
+                cur.execute(f"DROP INDEX IF EXISTS {name}")
+        for rows in parts:
+            cur.execute(_INSERT, (orjson.dumps(rows),))
+            written += len(rows)
+        if rebuild:
+            for name, column in MK_INDEXES.items():
+                cur.execute(f"CREATE INDEX {name} ON match_keys ({column})")
+    finally:
+        cur.close()
+    return written
