@@ -76,8 +76,8 @@ class SearchResult:
 
     @property
     def only(self) -> int | None:
-        """The enterprise a code query leads straight to (one hit), else None."""
-        return self.hits[0].enterprise_id if self.kind == "code" and self.total == 1 else None
+        """The enterprise a code query leads straight to (one hit, on this page), else None."""
+        return self.hits[0].enterprise_id if self.kind == "code" and self.total == 1 and self.hits else None
 
 
 def as_code(query: str) -> str | None:
