@@ -174,15 +174,16 @@ def _write_chunk(conn: sqlite3.Connection, rows: list[tuple[int, str, str]], sid
             records.append((sid, "commerce", rtype, rid, f"{sid:032x}", json.dumps(fields, ensure_ascii=False), bid,
                             f"{bid:064d}", sid, now, name, uscc))
             links.append((sid, "commerce", rtype, rid, eid, now, sid))
-        core = core_of(name)
-        entries.append((eid, eid, name, normalize(name), core))
-        grams += [(g, eid, eid) for g in bigrams(core)]
+        core, norm = core_of(name), normalize(name)
+        entries.append((eid, eid, name, norm, core))
+        grams += [(g, eid, eid, norm, core) for g in bigrams(core)]
         codes += [(uscc, eid), (uscc[8:17], eid)]
     conn.executemany(SR_SQL, records)
     conn.executemany(LINK_SQL, links)
     conn.executemany("INSERT INTO search_entries (id, enterprise_id, name, norm, core, former) VALUES (?, ?, ?, ?, ?, 0)",
                      entries)
-    conn.executemany("INSERT INTO search_grams (gram, entry_id, enterprise_id) VALUES (?, ?, ?)", grams)
+    conn.executemany("INSERT INTO search_grams (gram, entry_id, enterprise_id, norm, core, former) VALUES (?, ?, ?, ?, ?,"
+                     " 0)", grams)
     conn.executemany("INSERT OR IGNORE INTO search_codes (code, enterprise_id) VALUES (?, ?)", codes)
     counts["source_records"] += len(records)
     counts["grams"] += len(grams)

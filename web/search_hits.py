@@ -17,14 +17,32 @@ from credit.domain.search import BADGE_BLACK, Hit
 from web.i18n import lang
 from web.templating import MARK_EN, STATUS_EN, term
 
-FRAGMENTS_KEPT = 8192
+FRAGMENTS_KEPT = 16384  # ≈ 1 KB each (fragment, hit, cache entry): ≈ 16 MiB a process when full
+_PROBE = 2147483647  # the route's largest id: its digits stand for the id in the link's pattern
+
+
+@lru_cache(maxsize=64)
+def _enterprise_link(root: str) -> tuple[str, str]:
+    """The enterprise page's address around its id, for the app's address prefix ``root`` (what
+    ``url_for`` builds for every id: the same rule and prefix, the id written in decimal)."""
+    href = url_for("public.enterprise", enterprise_id=_PROBE)
+    head, probe, tail = href.rpartition(str(_PROBE))
+    assert probe, href
+    return head, tail
+
+
+def enterprise_href(enterprise_id: int, root: str) -> str:
+    """``url_for("public.enterprise", enterprise_id=…)`` without the URL map's build (inside a request of
+    the app's prefix ``root``)."""
+    head, tail = _enterprise_link(root)
+    return f"{head}{int(enterprise_id)}{tail}"
 
 
 @lru_cache(maxsize=FRAGMENTS_KEPT)
 def _fragment(hit: Hit, language: str, root: str) -> Markup:
     """One hit's ``<li>`` (``root``: the app's address prefix, part of its link)."""
     en = language == "en"
-    href = url_for("public.enterprise", enterprise_id=hit.enterprise_id)
+    href = enterprise_href(hit.enterprise_id, root)
     name = hit.name or ("(name not published)" if en else "（名称未公示）")
     former = (f'<p class="muted">{"Former name: " if en else "曾用名："}{escape(hit.matched)}</p>'
               if hit.matched else "")

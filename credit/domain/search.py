@@ -76,8 +76,8 @@ class SearchResult:
 
     @property
     def only(self) -> int | None:
-        """The enterprise a code query leads straight to (one hit), else None."""
-        return self.hits[0].enterprise_id if self.kind == "code" and self.total == 1 else None
+        """The enterprise a code query leads straight to (one hit, on this page), else None."""
+        return self.hits[0].enterprise_id if self.kind == "code" and self.total == 1 and self.hits else None
 
 
 def as_code(query: str) -> str | None:
@@ -230,11 +230,11 @@ def _name_search(reader: Reader, query: str, page: int, per_page: int, at: date)
     return _page(reader, result, ordered, {eid: scored[eid][1] for eid in ordered}, at)
 
 
-Row = tuple[int, str, str, str, bool]
+Row = tuple[int, str | None, str, str, bool]  # enterprise id, name (a former name's only), norm, core, former
 
 
-ENTRIES = (select(SearchEntry.enterprise_id, SearchEntry.name, SearchEntry.norm, SearchEntry.core, SearchEntry.former)
-           .join(SearchGram, SearchGram.entry_id == SearchEntry.id)
+# the candidates of a bigram: one range read of search_grams' key, whose rows carry what the ranking reads
+ENTRIES = (select(SearchGram.enterprise_id, SearchGram.name, SearchGram.norm, SearchGram.core, SearchGram.former)
            .where(SearchGram.gram == bindparam("gram")).order_by(SearchGram.entry_id).limit(CANDIDATE_CAP + 1))
 GRAM_SIZE = select(func.count()).select_from(
     select(SearchGram.entry_id).where(SearchGram.gram == bindparam("gram")).limit(CANDIDATE_CAP + 1).subquery())

@@ -283,9 +283,13 @@ def write_rows(session: Session, names: list[tuple[int, str, bool]], codes: set[
     for offset, (eid, name, former) in enumerate(names):
         entry_id = next_id + offset
         core = core_of(name)
-        entries.append({"id": entry_id, "enterprise_id": eid, "name": name[:300],
-                        "norm": normalize(name)[:300], "core": core[:300], "former": former})
-        grams += [{"gram": g, "entry_id": entry_id, "enterprise_id": eid} for g in bigrams(core)]
+        entry = {"id": entry_id, "enterprise_id": eid, "name": name[:300], "norm": normalize(name)[:300],
+                 "core": core[:300], "former": former}
+        entries.append(entry)
+        # each bigram row carries what the ranking reads (search.ENTRIES reads no search_entries row)
+        ranked = {"enterprise_id": eid, "norm": entry["norm"], "core": entry["core"], "former": former,
+                  "name": entry["name"] if former else None}
+        grams += [{"gram": g, "entry_id": entry_id, **ranked} for g in bigrams(core)]
     if entries:
         session.execute(insert(_ENTRIES), entries)
     if grams:

@@ -29,13 +29,24 @@ class SearchEntry(Base):
 
 
 class SearchGram(Base):
-    """A character bigram of an entry's core name: the index behind two-character name queries."""
+    """A character bigram of an entry's core name: the index behind two-character name queries.
+
+    Each row carries what the ranking reads of its entry (the normalised name, the core, whether it
+    is a former name, and only for a former name the name itself, which the hit then shows), so the
+    candidates of a bigram are one range read of the primary key, with no lookup into
+    ``search_entries``. On SQLite the table is WITHOUT ROWID: the rows are stored in key order.
+    """
 
     __tablename__ = "search_grams"
+    __table_args__ = {"sqlite_with_rowid": False}
 
     gram: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # (ord(a) << 21) | ord(b)
     entry_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     enterprise_id: Mapped[int] = mapped_column(Integer)
+    norm: Mapped[str] = mapped_column(String(300))  # the entry's norm
+    core: Mapped[str] = mapped_column(String(300))  # the entry's core
+    former: Mapped[bool] = mapped_column(Boolean)
+    name: Mapped[str | None] = mapped_column(String(300), nullable=True)  # a former name's (else NULL)
 
 
 class SearchCode(Base):

@@ -148,3 +148,15 @@ def test_the_hit_fragment_is_the_template_loop_it_replaced(app, language):
         fragment = str(hits_html(hits))
     assert "&lt;b&gt;" in fragment and "<b>" not in fragment
     assert re.sub(r"\s+", " ", fragment).strip() == re.sub(r"\s+", " ", loop).strip()
+
+
+@pytest.mark.parametrize("root", ["", "/lz"])
+def test_the_hit_link_is_url_for(app, root):
+    """The link a kept fragment writes is the address url_for builds, under any app prefix."""
+    from flask import url_for
+
+    from web.search_hits import enterprise_href
+
+    with app.test_request_context("/search?q=x", base_url=f"http://localhost{root}"):
+        for eid in (1, 7, 42, 1000000, 2147483647):
+            assert enterprise_href(eid, root) == url_for("public.enterprise", enterprise_id=eid)

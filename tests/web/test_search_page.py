@@ -106,3 +106,13 @@ def test_the_kept_security_headers_are_talismans(engine, tokens, path, https):
         assert dict(ours.headers) == dict(theirs.headers)
         assert "Content-Security-Policy" in ours.headers
         assert ("Strict-Transport-Security" in ours.headers) == https
+
+
+def test_a_page_past_a_code_queries_one_hit_is_an_empty_page(client):
+    """Page 2 of a code that leads to one enterprise: the page, with no hits (it was a server error)."""
+    from tests.web.world import USCC1
+
+    assert client.get(f"/search?q={USCC1}").status_code == 302
+    response = client.get(f"/search?q={USCC1}&page=2")
+    assert response.status_code == 200
+    assert 'href="/enterprises/' not in response.get_data(as_text=True)
