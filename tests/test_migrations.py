@@ -1,5 +1,6 @@
 """The Alembic migrations build exactly the schema the models declare, on both databases."""
 
+import contextlib
 import uuid
 
 import pytest
@@ -25,19 +26,26 @@ def test_sqlite_migrations_match_models(tmp_path):
     assert_matches_models(make_engine(f"sqlite:///{tmp_path / 'm.db'}"))
 
 
-def test_postgres_migrations_match_models():
+@contextlib.contextmanager
+def pg_schema(prefix):
+    """An engine on a new, empty PostgreSQL schema, dropped after (skips when PostgreSQL is not configured)."""
     url = _pg_url()
     if not url:
         pytest.skip(f"PostgreSQL not configured: set {PG_ENV}")
-    schema = f"m_{uuid.uuid4().hex[:10]}"
+    schema = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin = create_engine(url)
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     try:
-        assert_matches_models(create_engine(url, connect_args={"options": f"-csearch_path={schema}"}))
+        yield create_engine(url, connect_args={"options": f"-csearch_path={schema}"})
     finally:
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+
+
+def test_postgres_migrations_match_models():
+    with pg_schema("m") as engine:
+        assert_matches_models(engine)
 
 
 def _at(engine, revision):
@@ -89,15 +97,5 @@ def test_sqlite_search_grams_migration(tmp_path):
 
 
 def test_postgres_search_grams_migration():
-    url = _pg_url()
-    if not url:
-        pytest.skip(f"PostgreSQL not configured: set {PG_ENV}")
-    schema = f"g_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(url)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        check_search_grams_migration(create_engine(url, connect_args={"options": f"-csearch_path={schema}"}))
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    with pg_schema("g") as engine:
+        check_search_grams_migration(engine)
