@@ -16,12 +16,14 @@ from credit.domain import search, search_index, search_sql
 from credit.domain.search import SearchResult
 from credit.domain.web_models import SearchCard
 from credit.domain.workflows import ROLE_ENTERPRISE, ROLE_PUBLIC, Actor, InvalidInput
-from matching.models import Enterprise
-from tests.credit.builders import add_record
+from credit.kernel.models import utcnow
+from matching.models import Enterprise, ResolutionRun
+from tests.credit.builders import add_record, registration
 from tests.web.test_crawler import generate
 from tests.web.world import SECRETS, USCC1, USCC2
 
 PUBLIC = Actor("citizen", ROLE_PUBLIC)
+IN_SESSION = search_sql._in_session  # (the world fixture forbids it)
 TODAY = date.today()
 FIXED = ["华盛", "华为", "长沙华盛网络科技有限公司", "长沙华盛电子", "深圳华为技术有限公司", "华盛网络科技",
          "克劳勒", "克劳勒00", "网络科技", "有限公司", "没有这家企业", USCC1, USCC1.lower(), USCC2,
@@ -167,3 +169,22 @@ def test_batches_read_between_the_version_and_their_list_leave_nothing_stale(sql
         reader._version = (1, 1, 1, 1, 0, 1, 0, 2, 5, 6, 11)  # indexed, two unread batches counted
         monkeypatch.setattr(reader, "_rows", lambda statement, params=None: [])  # ... and none listed
         assert reader.stale() == frozenset()
+
+
+def test_a_run_made_elsewhere_is_indexed_when_the_check_falls_due(engine, world, monkeypatch):
+    """A resolution run the app did not make (a CLI on another host) is not in the index until the
+    index check falls due; then the driver hands the search to the session path, which re-indexes
+    what changed and answers with it."""
+    with Session(engine, expire_on_commit=False) as s:
+        registration(s, "REG-2", enterprise_id=2, name="深圳鸿蒙星辰技术有限公司", uscc=USCC2)
+        s.add(ResolutionRun(mode="incremental", max_source_id=10**9, started_at=utcnow()))
+        s.commit()
+    assert search_sql.answer(engine, PUBLIC, "鸿蒙星辰").total == 0  # not due: the index as it stands
+    monkeypatch.setattr(search_sql, "_in_session", IN_SESSION)
+    monkeypatch.setattr(search_index, "CHECK_EVERY", 0.0)
+    found = search_sql.answer(engine, PUBLIC, "鸿蒙星辰")
+    assert [h.enterprise_id for h in found.hits] == [2] and found.hits[0].name == "深圳鸿蒙星辰技术有限公司"
+    monkeypatch.setattr(search_index, "CHECK_EVERY", 3600.0)  # checked: the driver answers again, as the session
+    monkeypatch.setattr(search_sql, "_in_session", lambda *a, **k: pytest.fail("the session path ran again"))
+    driver, session = both(engine, "鸿蒙星辰")
+    assert driver == session and driver.total == 1
