@@ -2,14 +2,16 @@
 
 Writing a million records' five million blocking keys and building their two indexes took ≈ 10 s
 of a full run, after everything else, while one core sat idle through the resolver's one-process
-steps (identifier clusters, clustering). What the rows are is known as soon as the resolver has
-the keys: each record's link id is its old one, or, for a record not linked before, the next id in
-key order (as ``service._write_links`` gives them). So a thread writes them then, on the run's own
-connection and inside its transaction, while the resolver goes on: each part goes in as one
-statement (``json_each`` over the rows as JSON), during which SQLite holds no Python lock, so the
-resolver's Python and SQLite's insert run on the two cores. Nothing else uses the connection until
-``join`` (the service calls it before its next statement); an error in the thread is raised there,
-and the run's transaction rolls back as it would have.
+steps (clustering ≈ 15 s, stable ids, the explanations' parent half). What the rows are is known
+once the resolver has the keys: each record's link id is its old one, or, for a record not linked
+before, the next id in key order (as ``service._write_links`` gives them). So once the pairs are
+scored (the last step that keeps both cores busy) a thread writes them, on the run's own connection
+and inside its transaction, while the resolver goes on: each part goes in as one statement
+(``json_each`` over the records' [link id, [hashes]] as JSON: little Python work, and none while
+SQLite inserts, which holds no Python lock), so the resolver's Python and SQLite's insert run on the
+two cores. Nothing else uses the connection until ``join`` (the service calls it before its next
+statement); an error in the thread is raised there, and the run's transaction rolls back as it
+would have.
 """
 
 from __future__ import annotations
@@ -24,8 +26,9 @@ from matching.identity import Key
 from matching.store import MK_INDEXES, REBUILD_FROM
 
 PART = 1_000_000  # rows per statement (≈ 30 MB of JSON)
-_INSERT = ("INSERT INTO match_keys (key_hash, link_id) SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]')"
-           " FROM json_each(?)")
+# a part is [[link id, [key hash, …]], …]: one row a hash, in the order the links' writing gives them
+_INSERT = ("INSERT INTO match_keys (key_hash, link_id) SELECT k.value, json_extract(r.value, '$[0]')"
+           " FROM json_each(?) AS r, json_each(r.value, '$[1]') AS k")
 _DELETE = "DELETE FROM match_keys WHERE link_id IN (SELECT value FROM json_each(?))"
 
 
@@ -60,37 +63,39 @@ class KeysWriter:
 
 
 def key_rows(keys: Sequence[Key], hashes: Sequence[tuple[int, ...]], links: dict[Key, tuple[int, int, int | None]],
-             changed: set[Key], next_link: int) -> tuple[list[int], int, Iterator[list[tuple[int, int]]]]:
+             changed: set[Key], next_link: int) -> tuple[list[int], int, Iterator[list[tuple[int, tuple[int, ...]]]]]:
     """The link ids whose keys are stale, how many rows the changed records' keys make, and those
-    (key hash, link id) rows in parts of at most ``PART`` (made as they are written: one part in
-    memory at a time), link ids given as ``service._write_links`` gives them (old ones kept, new
-    ones in key order)."""
+    records as (link id, key hashes), in parts of about ``PART`` rows (made as they are written: one
+    part in memory at a time); link ids given as ``service._write_links`` gives them (old ones kept,
+    new ones in key order)."""
     stale = [links[k][0] for k in keys if k in changed and k in links]
     total = sum(len(hs) for k, hs in zip(keys, hashes) if k in changed)
 
-    def parts() -> Iterator[list[tuple[int, int]]]:
-        rows: list[tuple[int, int]] = []
-        link = next_link
+    def parts() -> Iterator[list[tuple[int, tuple[int, ...]]]]:
+        part: list[tuple[int, tuple[int, ...]]] = []
+        size, link = 0, next_link
         for key, hs in zip(keys, hashes):
             old = links.get(key)
             if old is None:
                 link_id, link = link, link + 1
             else:
                 link_id = old[0]
-            if key in changed:
-                rows.extend((h, link_id) for h in hs)
-                if len(rows) >= PART:
-                    yield rows
-                    rows = []
-        if rows:
-            yield rows
+            if key in changed and hs:
+                part.append((link_id, hs))
+                size += len(hs)
+                if size >= PART:
+                    yield part
+                    part, size = [], 0
+        if part:
+            yield part
 
     return stale, total, parts()
 
 
-def write(db: Any, stale: list[int], total: int, parts: Iterable[list[tuple[int, int]]]) -> int:
-    """Delete the stale links' keys and insert the rows (``total`` of them, in parts), each part one
-    statement; a large insert goes in without the table's indexes, built again after. The rows written."""
+def write(db: Any, stale: list[int], total: int, parts: Iterable[list[tuple[int, tuple[int, ...]]]]) -> int:
+    """Delete the stale links' keys and insert the rows (``total`` of them; parts of records, each
+    part one statement); a large insert goes in without the table's indexes, built again after.
+    The rows written."""
     cur = db.cursor()
     written = 0
     try:
@@ -102,7 +107,7 @@ def write(db: Any, stale: list[int], total: int, parts: Iterable[list[tuple[int,
                 cur.execute(f"DROP INDEX IF EXISTS {name}")
         for rows in parts:
             cur.execute(_INSERT, (orjson.dumps(rows),))
-            written += len(rows)
+            written += sum(len(hs) for _, hs in rows)
         if rebuild:
             for name, column in MK_INDEXES.items():
                 cur.execute(f"CREATE INDEX {name} ON match_keys ({column})")

@@ -80,7 +80,7 @@ def resolve_records(records: Iterable[IdentityRecord], previous: Mapping[Key, in
     """Resolve records into enterprises, keeping previous ids where records stayed together
     (``profiles_known``, ``hashes_known``: profiles and blocking-key hashes already derived from
     the same records, by key; ``keys_ready``: told every record's key, in key order, and its
-    blocking-key hashes as soon as they are known)."""
+    blocking-key hashes once the pairs are scored, before the steps this process does alone)."""
     clock = Clock()
     recs = sorted(records, key=lambda r: r.key)
     known, known_hashes = profiles_known or {}, hashes_known or {}
@@ -96,13 +96,13 @@ def resolve_records(records: Iterable[IdentityRecord], previous: Mapping[Key, in
     else:
         keys = fork_map(key_hashes, profiles)
     clock.lap("blocking keys")
-    if keys_ready is not None:
-        keys_ready([p.key for p in profiles], keys)
     must, cannot, judged = _judgements(judgements, index)
     uf, linked_by = start_clusters(profiles, must, cannot)
     clock.lap("identifier clusters")
     edges = _score_pairs(profiles, keys, judged, uf)
     clock.lap(f"scoring ({len(edges)} edges)")
+    if keys_ready is not None:  # (now: the steps that follow run in this process alone)
+        keys_ready([p.key for p in profiles], keys)
     linked_by.update(cluster(uf, edges, LINK_THRESHOLD, linked_by))
     groups = uf.groups()
     clock.lap("clustering")

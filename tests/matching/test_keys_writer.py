@@ -99,9 +99,9 @@ def test_key_rows_give_link_ids_as_the_links_writing_does(monkeypatch) -> None: 
     a, b, c = ("d", "t", "1"), ("d", "t", "2"), ("d", "t", "3")
     hashes = [(5,), (6, 7), (8,)]
     stale, total, parts = keys_writer.key_rows([a, b, c], hashes, {b: (40, 1, 9)}, {a, b, c}, 41)
-    assert stale == [40] and total == 4 and list(parts) == [[(5, 41), (6, 40), (7, 40), (8, 42)]]
+    assert stale == [40] and total == 4 and list(parts) == [[(41, (5,)), (40, (6, 7)), (42, (8,))]]
     stale, total, parts = keys_writer.key_rows([a, b, c], hashes, {b: (40, 1, 9)}, {c}, 41)
-    assert (stale, total, list(parts)) == ([], 1, [[(8, 42)]])
+    assert (stale, total, list(parts)) == ([], 1, [[(42, (8,))]])
     monkeypatch.setattr(keys_writer, "PART", 2)
     _, _, parts = keys_writer.key_rows([a, b, c], hashes, {}, {a, b, c}, 1)
-    assert list(parts) == [[(5, 1), (6, 2), (7, 2)], [(8, 3)]]  # a record's keys stay in one part
+    assert list(parts) == [[(1, (5,)), (2, (6, 7))], [(3, (8,))]]  # a record's keys stay in one part
