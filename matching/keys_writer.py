@@ -16,6 +16,7 @@ would have.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
@@ -24,6 +25,8 @@ import orjson
 
 from matching.identity import Key
 from matching.store import MK_INDEXES, REBUILD_FROM
+
+log = logging.getLogger(__name__)
 
 PART = 1_000_000  # rows per statement (≈ 30 MB of JSON)
 # a part is [[link id, [key hash, …]], …]: one row a hash, in the order the links' writing gives them
@@ -44,16 +47,31 @@ class KeysWriter:
 
     def start(self, keys: Sequence[Key], hashes: Sequence[tuple[int, ...]]) -> None:
         """Begin writing: ``keys`` every record of the run in key order, ``hashes`` their blocking keys."""
-        self._thread = threading.Thread(target=self._run, args=(keys, hashes), name="match-keys", daemon=True)
-        self._thread.start()
+        thread = threading.Thread(target=self._run, args=(keys, hashes), name="match-keys", daemon=True)
+        thread.start()
+        self._thread = thread  # (only a thread that started is ever waited for)
 
-    def join(self) -> None:
-        """Wait for the writing to end; raise what it raised."""
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
+    def join(self, raise_error: bool = True) -> None:
+        """Wait for the writing to end; raise what it raised (``raise_error``), else log it.
+
+        Interrupted while waiting (Ctrl-C), the statement under way is interrupted and the thread
+        waited for all the same, so the run's transaction never rolls back under a running writer."""
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            try:
+                thread.join()
+            except BaseException:
+                self._db.interrupt()
+                while thread.is_alive():
+                    try:
+                        thread.join()
+                    except BaseException:  # noqa: BLE001, S112 - keep waiting: the connection is in use
+                        continue
+                raise
         if self._error is not None:
-            raise self._error
+            if raise_error:
+                raise self._error
+            log.warning("blocking keys not written (%s): the run failed before", self._error)
 
     def _run(self, keys: Sequence[Key], hashes: Sequence[tuple[int, ...]]) -> None:
         try:

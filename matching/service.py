@@ -110,9 +110,12 @@ def _resolve_full(conn: Connection, run_id: int) -> ResolveResult:
     try:
         res = resolve_records(views.values(), {k: v[1] for k, v in links.items()}, judgements, next_id,
                               keys_ready=writer.start if writer else None)
-    finally:
+    except BaseException:
         if writer is not None:
-            writer.join()
+            writer.join(raise_error=False)  # the resolver's error is the one to see
+        raise
+    if writer is not None:
+        writer.join()
     if writer is not None:
         log.info("resolve: %d blocking keys written beside the resolver", writer.rows)
     conn.execute(delete(ReviewItem).where(ReviewItem.status == ReviewStatus.OPEN))

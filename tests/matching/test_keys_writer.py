@@ -4,6 +4,8 @@ writer fails the run and leaves nothing behind."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from sqlalchemy import Engine, func, select, text
 
@@ -76,22 +78,70 @@ def test_forked_helpers_work_while_the_writer_writes(sqlite_engine: Engine, monk
     service.resolve(sqlite_engine, full=True)
     alone = stored(sqlite_engine)
     monkeypatch.setattr(parallel, "MIN_ITEMS", 1)  # scoring and explanations forked, the writer running
+    monkeypatch.setattr(parallel, "workers", lambda: 2)
+    forks: list[str] = []
+    forked = threading.Event()
+    real_fork, real_write, real_start = parallel.os.fork, keys_writer.write, keys_writer.KeysWriter.start
+
+    def fork_beside_the_writer() -> int:
+        pid = real_fork()
+        if pid:  # (the parent) the writer may go on now: it was waiting, mid-run, while the helper forked
+            forks.append("beside the writer")
+            forked.set()
+        return pid
+
+    def start(self, keys, hashes):  # type: ignore[no-untyped-def]
+        monkeypatch.setattr(parallel.os, "fork", fork_beside_the_writer)
+        real_start(self, keys, hashes)
+
+    def write_after_the_fork(*args):  # type: ignore[no-untyped-def]
+        assert forked.wait(10)
+        return real_write(*args)
+
+    monkeypatch.setattr(keys_writer.KeysWriter, "start", start)
+    monkeypatch.setattr(keys_writer, "write", write_after_the_fork)
     service.resolve(sqlite_engine, full=True)
+    assert forks  # the explanations' helper was forked while the writer's thread was running
     assert stored(sqlite_engine) == alone
 
 
-def test_a_failing_writer_fails_the_run_and_leaves_nothing(sqlite_engine: Engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_writer_failing_halfway_fails_the_run_and_leaves_nothing(sqlite_engine: Engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     add(sqlite_engine, *RECORDS)
+    monkeypatch.setattr(keys_writer, "PART", 3)
+    monkeypatch.setattr(keys_writer, "REBUILD_FROM", 1)  # the indexes dropped before the first part
+    real = keys_writer.key_rows
 
-    def broken(*_: object) -> None:
-        raise OSError("disk full")
+    def failing_after_one_part(*args):  # type: ignore[no-untyped-def]
+        stale, total, parts = real(*args)
 
-    monkeypatch.setattr(keys_writer, "write", broken)
+        def first_then_fail():  # type: ignore[no-untyped-def]
+            yield next(parts)
+            raise OSError("disk full")
+
+        return stale, total, first_then_fail()
+
+    monkeypatch.setattr(keys_writer, "key_rows", failing_after_one_part)
     with pytest.raises(OSError, match="disk full"):
         service.resolve(sqlite_engine, full=True)
     with sqlite_engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(RecordLink)).scalar_one() == 0
         assert conn.execute(select(func.count()).select_from(ResolutionRun)).scalar_one() == 0
+        assert conn.execute(text("SELECT count(*) FROM match_keys")).scalar_one() == 0
+        indexes = {r[0] for r in conn.execute(text("SELECT name FROM sqlite_master WHERE tbl_name = 'match_keys'"))}
+    assert {"ix_match_keys_hash", "ix_match_keys_link"} <= indexes  # the drop rolled back too
+
+
+def test_the_resolvers_error_is_the_one_raised(sqlite_engine: Engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    add(sqlite_engine, *RECORDS)
+    monkeypatch.setattr(keys_writer, "write", lambda *_: (_ for _ in ()).throw(OSError("disk full")))
+
+    def clustering_fails(*_a, **_k):  # type: ignore[no-untyped-def]
+        raise RuntimeError("clustering failed")
+
+    monkeypatch.setattr("matching.resolver.cluster", clustering_fails)  # after the writer has started
+    with pytest.raises(RuntimeError, match="clustering failed"):
+        service.resolve(sqlite_engine, full=True)
+    with sqlite_engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM match_keys")).scalar_one() == 0
 
 
