@@ -24,7 +24,7 @@ from typing import Any
 import orjson
 
 from matching.identity import Key
-from matching.store import MK_INDEXES, REBUILD_FROM
+from matching.store import MK_INDEXES, REBUILD_FROM, link_ids
 
 log = logging.getLogger(__name__)
 
@@ -84,20 +84,14 @@ def key_rows(keys: Sequence[Key], hashes: Sequence[tuple[int, ...]], links: dict
              changed: set[Key], next_link: int) -> tuple[list[int], int, Iterator[list[tuple[int, tuple[int, ...]]]]]:
     """The link ids whose keys are stale, how many rows the changed records' keys make, and those
     records as (link id, key hashes), in parts of about ``PART`` rows (made as they are written: one
-    part in memory at a time); link ids given as ``service._write_links`` gives them (old ones kept,
-    new ones in key order)."""
+    part in memory at a time); link ids by ``store.link_ids``, as the links' writing gives them."""
     stale = [links[k][0] for k in keys if k in changed and k in links]
     total = sum(len(hs) for k, hs in zip(keys, hashes) if k in changed)
 
     def parts() -> Iterator[list[tuple[int, tuple[int, ...]]]]:
         part: list[tuple[int, tuple[int, ...]]] = []
-        size, link = 0, next_link
-        for key, hs in zip(keys, hashes):
-            old = links.get(key)
-            if old is None:
-                link_id, link = link, link + 1
-            else:
-                link_id = old[0]
+        size = 0
+        for (key, link_id, _), hs in zip(link_ids(keys, links, next_link), hashes):
             if key in changed and hs:
                 part.append((link_id, hs))
                 size += len(hs)

@@ -116,7 +116,6 @@ def _resolve_full(conn: Connection, run_id: int) -> ResolveResult:
         raise
     if writer is not None:
         writer.join()
-    if writer is not None:
         log.info("resolve: %d blocking keys written beside the resolver", writer.rows)
     conn.execute(delete(ReviewItem).where(ReviewItem.status == ReviewStatus.OPEN))
     return _write(conn, run_id, RunMode.FULL, res, views, links, changed, next_link, keys_written=writer is not None)
@@ -205,24 +204,20 @@ def _write(conn: Connection, run_id: int, mode: RunMode, res: Resolution, views:
 
 def _write_links(conn: Connection, res: Resolution, views: dict[Key, IdentityRecord], links: dict[Key, LinkRow],
                  changed: set[Key], now: Any, next_link: int, keys_written: bool = False) -> int:
-    """Insert and update the links; the blocking keys of the changed records unless ``keys_written``
-    (``matching.keys_writer``, which gives the link ids as this does: old ones kept, new ones in key order)."""
+    """Insert and update the links (ids by ``store.link_ids``); the blocking keys of the changed
+    records unless ``keys_written`` (``matching.keys_writer``, which gives the same ids)."""
     inserts: list[tuple[Any, ...]] = []
     updates: list[tuple[Any, ...]] = []
     key_rows: list[tuple[Any, ...]] = []
     stale: list[tuple[Any, ...]] = []
-    for key in sorted(res.assignment):
+    for key, link_id, old in store.link_ids(sorted(res.assignment), links, next_link):
         eid = res.assignment[key]
         score, reason = res.links[key]
         source_id = views[key].source_id
-        old = links.get(key)
         if old is None:
-            link_id, next_link = next_link, next_link + 1
             inserts.append((link_id, key[0], key[1], key[2], eid, score, reason, now, source_id))
-        else:
-            link_id = old[0]
-            if old[1] != eid or old[2] != source_id:
-                updates.append((eid, score, reason, now, source_id, link_id))
+        elif old[1] != eid or old[2] != source_id:
+            updates.append((eid, score, reason, now, source_id, link_id))
         if key in changed and not keys_written:
             if old is not None:
                 stale.append((link_id,))

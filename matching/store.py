@@ -91,6 +91,20 @@ def last_watermark(conn: Connection) -> int | None:
     return None if row is None else int(row[0])
 
 
+def link_ids(keys: Iterable[Key], links: dict[Key, tuple[int, int, int | None]], next_link: int
+             ) -> Iterator[tuple[Key, int, tuple[int, int, int | None] | None]]:
+    """Each key (in the order given: key order) with its link id and old link: the old link's id,
+    or for a key not linked before the next new id from ``next_link`` (the one rule both the links'
+    writing and ``keys_writer`` follow)."""
+    for key in keys:
+        old = links.get(key)
+        if old is None:
+            yield key, next_link, None
+            next_link += 1
+        else:
+            yield key, old[0], old
+
+
 def next_link_id(conn: Connection) -> int:
     """The id the next new link gets (links are given explicit ids, in key order)."""
     return int(conn.execute(select(func.coalesce(func.max(RL.c.id), 0))).scalar_one()) + 1
